@@ -1,0 +1,175 @@
+"""JSON API ``/api/v1``: a contract used by scripts outside this repository.
+
+Documented in ``docs/api.md``. Success is 200 with a JSON body (201 for creations);
+errors are ``{"error": "..."}`` with the status the service layer chose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from werkzeug.exceptions import BadRequest as HTTPBadRequest
+
+from ..auth_loader import api_viewer, require_staff
+from ..extensions import limiter
+from ..services import accounts, huddles, reports
+from ..services.errors import BadRequest, Invalid
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _json_body() -> dict[str, Any]:
+    try:
+        body = request.get_json(force=True, silent=False)
+    except HTTPBadRequest:
+        raise BadRequest("the request body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def _optional_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise Invalid(f"{name} must be text", field=name)
+    return value
+
+
+@bp.get("/vignettes")
+def list_vignettes():
+    api_viewer()
+    return jsonify(
+        [
+            {
+                "code": v.vignette.code,
+                "title": v.title,
+                "version": v.version,
+                "phase": v.phase,
+                "domains": [{"key": d["key"], "name": d["name"]} for d in v.framework.domains],
+                "scale": {"min": v.framework.scale_min, "max": v.framework.scale_max},
+            }
+            for v in huddles.latest_versions()
+        ]
+    )
+
+
+@bp.get("/areas")
+def list_areas():
+    return jsonify([{"name": a.name} for a in accounts.list_areas()])
+
+
+@bp.post("/huddles")
+def create_huddle():
+    user = require_staff(api_viewer())
+    body = _json_body()
+    codes = body.get("vignettes")
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise Invalid("vignettes must be a list of vignette codes", field="vignettes")
+    cofacilitators = body.get("cofacilitators") or []
+    if not isinstance(cofacilitators, list) or not all(isinstance(c, str) for c in cofacilitators):
+        raise Invalid("cofacilitators must be a list of email addresses", field="cofacilitators")
+    title = body.get("title")
+    if not isinstance(title, str):
+        raise Invalid("title is required", field="title")
+    huddle = huddles.create_huddle(
+        user,
+        title=title,
+        vignette_codes=codes,
+        held_on=huddles.parse_date(body.get("date")),
+        phase=_optional_text(body, "phase"),
+        host_area=_optional_text(body, "host_area"),
+        cofacilitator_emails=cofacilitators,
+    )
+    return jsonify(id=huddle.id, join_code=huddle.join_code), 201
+
+
+@bp.post("/join")
+@limiter.limit("60 per minute")
+def join():
+    body = _json_body()
+    for name in ("join_code", "name", "area"):
+        if not isinstance(body.get(name), str):
+            raise Invalid(f"{name} is required", field=name)
+    result = huddles.join_huddle(
+        body["join_code"],
+        name=body["name"],
+        area=body["area"],
+        role=_optional_text(body, "role"),
+        setting=_optional_text(body, "setting"),
+        participant_token=_optional_text(body, "participant_token"),
+    )
+    return (
+        jsonify(
+            participant_token=result.participant_token,
+            huddle_id=result.participant.huddle_id,
+            participant_id=result.participant.id,
+        ),
+        201,
+    )
+
+
+@bp.get("/huddles/<int:huddle_id>/state")
+def state(huddle_id: int):
+    viewer = api_viewer()
+    huddle = huddles.get_huddle(huddle_id)
+    payload = huddles.live_state(huddle, viewer)
+    response = jsonify(payload)
+    response.headers["Cache-Control"] = "no-cache, private"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.post("/huddles/<int:huddle_id>/open")
+def open_next(huddle_id: int):
+    huddle = huddles.get_huddle(huddle_id)
+    item = huddles.open_next(huddle, api_viewer())
+    return jsonify(status=huddle.status, vignette=huddles.vignette_payload(item))
+
+
+@bp.put("/huddles/<int:huddle_id>/ratings/<vignette_code>")
+def put_ratings(huddle_id: int, vignette_code: str):
+    viewer = api_viewer()
+    huddle = huddles.get_huddle(huddle_id)
+    body = _json_body()
+    scores = huddles.submit_ratings(huddle, viewer, vignette_code, body.get("scores"))
+    return jsonify(vignette=vignette_code, scores=scores)
+
+
+@bp.post("/huddles/<int:huddle_id>/reveal")
+def reveal(huddle_id: int):
+    viewer = api_viewer()
+    huddle = huddles.get_huddle(huddle_id)
+    distribution = huddles.reveal(huddle, viewer)
+    return jsonify(
+        status=huddle.status,
+        vignette=huddle.current_item.vignette_version.vignette.code,
+        distribution=distribution,
+    )
+
+
+@bp.put("/huddles/<int:huddle_id>/consensus/<vignette_code>")
+def put_consensus(huddle_id: int, vignette_code: str):
+    viewer = api_viewer()
+    huddle = huddles.get_huddle(huddle_id)
+    body = _json_body()
+    item = huddles.record_consensus(
+        huddle, viewer, vignette_code, body.get("scores"), body.get("note")
+    )
+    return jsonify(vignette=vignette_code, scores=item.consensus_scores(), note=item.consensus_note)
+
+
+@bp.post("/huddles/<int:huddle_id>/close")
+def close(huddle_id: int):
+    viewer = api_viewer()
+    huddle = huddles.get_huddle(huddle_id)
+    huddles.close(huddle, viewer)
+    return jsonify(id=huddle.id, status=huddle.status)
+
+
+@bp.get("/huddles/<int:huddle_id>/report")
+def report(huddle_id: int):
+    viewer = api_viewer()
+    huddle = huddles.get_huddle(huddle_id)
+    huddles.require_facilitator(huddle, viewer)
+    return jsonify(reports.huddle_report(huddle))

@@ -1,0 +1,205 @@
+"""The facilitator's screens: create a huddle, run it on the projector, read its report."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..auth_loader import role_required, web_viewer
+from ..forms import ConsensusForm, EmptyForm, HuddleForm
+from ..models import HuddleStatus, ItemState
+from ..services import accounts, huddles, reports
+from ..services.errors import ServiceError
+
+bp = Blueprint("facilitator", __name__, url_prefix="/huddles")
+
+RUNNERS = ("facilitator", "admin")
+
+
+def join_url(huddle) -> str:
+    """The address practitioners open (and the QR code encodes)."""
+    from flask import current_app
+
+    base = current_app.config.get("PUBLIC_URL") or request.url_root
+    return base.rstrip("/") + url_for("practitioner.join_link", code=huddle.join_code)
+
+
+def _own_huddle(huddle_id: int):
+    huddle = huddles.get_huddle(huddle_id)
+    huddles.require_facilitator(huddle, web_viewer())
+    return huddle
+
+
+@bp.get("/")
+@login_required
+def index():
+    mine = huddles.huddles_for(current_user) if current_user.can_facilitate else []
+    return render_template("facilitator/index.html", huddles=mine)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*RUNNERS)
+def new():
+    form = HuddleForm()
+    versions = huddles.latest_versions()
+    form.vignettes.choices = [
+        (v.vignette.code, f"{v.vignette.code} · {v.title} ({v.phase})") for v in versions
+    ]
+    form.host_area.choices = [("", "No host area")] + [(a.name, a.name) for a in accounts.list_areas()]
+    form.cofacilitators.choices = [
+        (u.email, u.email) for u in accounts.facilitators() if u.id != current_user.id
+    ]
+    if form.validate_on_submit():
+        # Keep the order in which vignettes were ticked in the page (the running order).
+        ordered = [c for c in request.form.getlist("vignettes")]
+        try:
+            huddle = huddles.create_huddle(
+                current_user,
+                title=form.title.data,
+                vignette_codes=ordered,
+                held_on=form.held_on.data,
+                phase=form.phase.data or None,
+                host_area=form.host_area.data or None,
+                cofacilitator_emails=form.cofacilitators.data,
+            )
+        except ServiceError as exc:
+            target = getattr(form, exc.field or "", None) or form.title
+            target.errors = list(target.errors) + [exc.message]
+        else:
+            flash(f"Huddle created. Join code {huddle.join_code}.", "success")
+            return redirect(url_for("facilitator.room", huddle_id=huddle.id))
+    return render_template("facilitator/new.html", form=form, versions=versions)
+
+
+@bp.get("/<int:huddle_id>")
+@login_required
+def room(huddle_id: int):
+    """The control room, shown on the projector. Only group figures appear here."""
+    huddle = _own_huddle(huddle_id)
+    state = huddles.live_state(huddle, web_viewer())
+    item = huddle.current_item
+    consensus_form = ConsensusForm()
+    if item is not None and item.consensus_note:
+        consensus_form.note.data = item.consensus_note
+    return render_template(
+        "facilitator/room.html",
+        huddle=huddle,
+        state=state,
+        item=item,
+        join_url=join_url(huddle),
+        action_form=EmptyForm(),
+        consensus_form=consensus_form,
+        consensus=item.consensus_scores() if item is not None else {},
+        participants=huddle.participants,
+        ItemState=ItemState,
+        HuddleStatus=HuddleStatus,
+    )
+
+
+@bp.get("/<int:huddle_id>/qr.svg")
+@login_required
+def qr(huddle_id: int):
+    huddle = _own_huddle(huddle_id)
+    buffer = io.BytesIO()
+    segno.make(join_url(huddle), error="m").save(
+        buffer, kind="svg", scale=8, border=2, title=f"QR code to join {huddle.title}"
+    )
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
+
+
+def _action(huddle_id: int, action) -> Response:
+    huddle = _own_huddle(huddle_id)
+    if not EmptyForm().validate_on_submit():
+        flash("That button had expired. Try again.", "info")
+        return redirect(url_for("facilitator.room", huddle_id=huddle.id))
+    try:
+        message = action(huddle)
+    except ServiceError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        flash(exc.message, "info")
+    else:
+        if message:
+            flash(message, "success")
+    return redirect(url_for("facilitator.room", huddle_id=huddle.id))
+
+
+@bp.post("/<int:huddle_id>/open")
+@login_required
+def open_next(huddle_id: int):
+    def act(huddle):
+        item = huddles.open_next(huddle, web_viewer())
+        return f"Scoring is open for {item.vignette_version.vignette.code}: {item.vignette_version.title}."
+
+    return _action(huddle_id, act)
+
+
+@bp.post("/<int:huddle_id>/reveal")
+@login_required
+def reveal(huddle_id: int):
+    def act(huddle):
+        huddles.reveal(huddle, web_viewer())
+        return "Scores revealed."
+
+    return _action(huddle_id, act)
+
+
+@bp.post("/<int:huddle_id>/close")
+@login_required
+def close(huddle_id: int):
+    def act(huddle):
+        huddles.close(huddle, web_viewer())
+        return "The huddle is closed. Thank you."
+
+    return _action(huddle_id, act)
+
+
+@bp.post("/<int:huddle_id>/consensus/<vignette_code>")
+@login_required
+def consensus(huddle_id: int, vignette_code: str):
+    huddle = _own_huddle(huddle_id)
+    form = ConsensusForm()
+    if not form.validate_on_submit():
+        flash("; ".join(e for errs in form.errors.values() for e in errs), "info")
+        return redirect(url_for("facilitator.room", huddle_id=huddle.id))
+    scores: dict[str, int] = {}
+    for key, value in request.form.items():
+        if key.startswith("agreed-") and value != "":
+            try:
+                scores[key.removeprefix("agreed-")] = int(value)
+            except ValueError:
+                flash(f"'{value}' is not a level on the scale.", "info")
+                return redirect(url_for("facilitator.room", huddle_id=huddle.id))
+    try:
+        huddles.record_consensus(huddle, web_viewer(), vignette_code, scores, form.note.data)
+    except ServiceError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        flash("Choose an agreed level for at least one domain." if not scores else exc.message,
+              "info")
+    else:
+        flash("Agreed scores recorded.", "success")
+    return redirect(url_for("facilitator.room", huddle_id=huddle.id) + "#consensus")
+
+
+@bp.get("/<int:huddle_id>/report")
+@login_required
+def report(huddle_id: int):
+    huddle = _own_huddle(huddle_id)
+    return render_template("facilitator/report.html", huddle=huddle,
+                           report=reports.huddle_report(huddle))
+
+
+@bp.get("/<int:huddle_id>/export.csv")
+@login_required
+def export_csv(huddle_id: int):
+    huddle = _own_huddle(huddle_id)
+    filename = f"huddle-{huddle.id}-ratings.csv"
+    return Response(
+        reports.ratings_csv(huddle),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

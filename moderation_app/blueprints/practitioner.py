@@ -1,0 +1,187 @@
+"""The practitioner's phone: join with a code, read the vignette, score, see the spread.
+
+Works without JavaScript; ``static/js/phone.js`` only adds live updates and saving
+that survives a patchy signal.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from ..auth_loader import device_practitioner, web_viewer
+from ..extensions import limiter
+from ..forms import JoinForm
+from ..models import HuddleStatus, ItemState
+from ..services import accounts, huddles
+from ..services.errors import NotFound, ServiceError
+
+bp = Blueprint("practitioner", __name__)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.get("/j/<code>")
+def join_link(code: str):
+    """The short link the QR code encodes."""
+    return redirect(url_for("practitioner.start", code=huddles.normalise_join_code(code)))
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.limit("60 per minute", methods=["POST"])
+def start():
+    """Join a huddle: the first page on a phone."""
+    practitioner = device_practitioner()
+    form = JoinForm()
+    form.area.choices = [("", "Choose your area")] + [(a.name, a.name) for a in accounts.list_areas()]
+    if request.method == "GET":
+        remembered = huddles.last_details(practitioner)
+        form.code.data = request.args.get("code", "")
+        form.name.data = remembered.get("name", "")
+        form.role.data = remembered.get("role", "")
+        form.setting.data = remembered.get("setting", "")
+        form.area.data = remembered.get("area", "")
+    if form.validate_on_submit():
+        token = request.cookies.get(current_app.config["PRACTITIONER_COOKIE"])
+        if practitioner is None:
+            token = None  # a stale cookie: start afresh rather than refuse
+        try:
+            result = huddles.join_huddle(
+                form.code.data,
+                name=form.name.data,
+                area=form.area.data,
+                role=form.role.data or None,
+                setting=form.setting.data or None,
+                participant_token=token,
+            )
+        except NotFound:
+            form.code.errors = list(form.code.errors) + [
+                "No open huddle has that code. Check the code on the screen."
+            ]
+        except ServiceError as exc:
+            target = getattr(form, exc.field or "", None) or form.name
+            target.errors = list(target.errors) + [exc.message]
+        else:
+            response = redirect(url_for("practitioner.huddle", huddle_id=result.participant.huddle_id))
+            response.set_cookie(
+                current_app.config["PRACTITIONER_COOKIE"],
+                result.participant_token,
+                max_age=int(timedelta(days=current_app.config["PRACTITIONER_COOKIE_DAYS"]).total_seconds()),
+                httponly=True,
+                samesite="Lax",
+                secure=current_app.config["SESSION_COOKIE_SECURE"],
+            )
+            return response
+    status = 422 if form.errors else 200
+    return render_template("practitioner/join.html", form=form, returning=practitioner is not None), status
+
+
+@bp.get("/p/<int:huddle_id>")
+def huddle(huddle_id: int):
+    """What the phone shows now: waiting, scoring, the revealed spread, or closed."""
+    huddle_row = huddles.get_huddle(huddle_id)
+    viewer = web_viewer()
+    participant = huddles.participant_in(huddle_row, viewer.practitioner)
+    if participant is None:
+        flash("Join this huddle first with its code.", "info")
+        return redirect(url_for("practitioner.start"))
+    state = huddles.live_state(huddle_row, viewer)
+    item = huddle_row.current_item
+    return render_template(
+        "practitioner/huddle.html",
+        huddle=huddle_row,
+        participant=participant,
+        state=state,
+        item=item,
+        framework=item.vignette_version.framework if item is not None else None,
+        errors=[],
+        chosen=state.get("my_scores", {}),
+        ItemState=ItemState,
+        HuddleStatus=HuddleStatus,
+    )
+
+
+@bp.post("/p/<int:huddle_id>/scores/<vignette_code>")
+def save_scores(huddle_id: int, vignette_code: str):
+    """Save the levels picked so far (some now, the rest later, changeable until the reveal)."""
+    huddle_row = huddles.get_huddle(huddle_id)
+    viewer = web_viewer()
+    participant = huddles.participant_in(huddle_row, viewer.practitioner)
+    if participant is None:
+        if _wants_json():
+            return jsonify(error="join this huddle first"), 403
+        flash("Join this huddle first with its code.", "info")
+        return redirect(url_for("practitioner.start"))
+    scores: dict[str, int] = {}
+    bad: list[tuple[str, str]] = []
+    for key, value in request.form.items():
+        if key.startswith("score-") and value != "":
+            domain = key.removeprefix("score-")
+            try:
+                scores[domain] = int(value)
+            except ValueError:
+                bad.append((f"score-{domain}", f"'{value}' is not a level on the scale"))
+    error_list: list[tuple[str, str]] = list(bad)
+    error_status = 422
+    if not bad:
+        if not scores:
+            error_list.append(("scores", "Choose a level for at least one domain"))
+        else:
+            try:
+                huddles.submit_ratings(huddle_row, viewer, vignette_code, scores)
+            except ServiceError as exc:
+                if exc.status in (401, 403, 404):
+                    raise
+                error_list.append((f"score-{exc.field}" if exc.field else "scores", exc.message))
+                error_status = exc.status
+    if _wants_json():
+        if error_list:
+            return jsonify(error=error_list[0][1]), error_status
+        return jsonify(saved=huddles.my_scores(huddle_row, huddle_row.current_item, participant))
+    if not error_list:
+        saved = huddles.my_scores(huddle_row, huddle_row.current_item, participant)
+        total = len(huddle_row.current_item.vignette_version.framework.domain_keys)
+        if len(saved) < total:
+            flash(f"Saved {len(saved)} of {total} domains. Come back for the rest before the reveal.", "success")
+        else:
+            flash(f"Saved all {total} domains. You can change them until the reveal.", "success")
+        return redirect(url_for("practitioner.huddle", huddle_id=huddle_id) + "#scores")
+    state = huddles.live_state(huddle_row, viewer)
+    item = huddle_row.current_item
+    chosen = dict(state.get("my_scores", {}))
+    chosen.update(scores)
+    return (
+        render_template(
+            "practitioner/huddle.html",
+            huddle=huddle_row,
+            participant=participant,
+            state=state,
+            item=item,
+            framework=item.vignette_version.framework if item is not None else None,
+            errors=error_list,
+            chosen=chosen,
+            ItemState=ItemState,
+            HuddleStatus=HuddleStatus,
+        ),
+        error_status,
+    )
+
+
+@bp.get("/me")
+def my_huddles():
+    """The huddles this device has joined, so a practitioner can find their way back."""
+    practitioner = device_practitioner()
+    memberships = sorted(practitioner.memberships, key=lambda p: p.joined_at, reverse=True) if practitioner else []
+    return render_template("practitioner/mine.html", memberships=memberships)

@@ -1,0 +1,95 @@
+"""Command-line tasks: ``flask --app moderation_app <command>``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from .content import ContentError, load_directory
+from .models import Role
+from .services import accounts
+from .services.errors import ServiceError
+
+DEMO_FACILITATOR_EMAIL = "facilitator@example.org"
+DEMO_FACILITATOR_PASSWORD = "huddle-demo-2026"
+
+
+def init_app(app: Flask) -> None:
+    for command in (load_vignettes, create_user, create_token, add_area, seed_demo):
+        app.cli.add_command(command)
+
+
+@click.command("load-vignettes")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+def load_vignettes(directory: Path | None) -> None:
+    """Validate and load frameworks and vignettes from DIRECTORY (default: vignettes/).
+
+    Nothing is loaded unless every file is valid; each problem names its file.
+    """
+    directory = directory or Path(current_app.config["VIGNETTES_DIR"])
+    try:
+        summary = load_directory(directory)
+    except ContentError as exc:
+        click.echo(f"Nothing was loaded: {len(exc.problems)} problem(s) found.", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    for line in summary.lines():
+        click.echo(line)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="What the account may do: run huddles, review LA reports, or administer.",
+)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 8 characters; prompted for when omitted.")
+def create_user(email: str, role: str, password: str) -> None:
+    """Create a staff account that signs in with EMAIL."""
+    try:
+        user = accounts.create_user(email, role, password)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"created {user.role} {user.email}")
+
+
+@click.command("create-token")
+@click.argument("email")
+def create_token(email: str) -> None:
+    """Create an API token for EMAIL; the token is printed on the last line."""
+    try:
+        token = accounts.create_api_token(email)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"API token for {accounts.normalise_email(email)} (shown once; keep it safe):")
+    click.echo(token)
+
+
+@click.command("add-area")
+@click.argument("name")
+def add_area(name: str) -> None:
+    """Add an area (locality) of the LA."""
+    try:
+        area = accounts.add_area(name)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"added area {area.name}")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Add the demo areas and a demo facilitator, if they are not there yet."""
+    added = accounts.ensure_areas(accounts.DEMO_AREAS)
+    click.echo(f"demo areas: {len(added)} added, {len(accounts.DEMO_AREAS) - len(added)} present")
+    if accounts.find_user(DEMO_FACILITATOR_EMAIL) is None:
+        accounts.create_user(DEMO_FACILITATOR_EMAIL, Role.FACILITATOR.value,
+                             DEMO_FACILITATOR_PASSWORD)
+        click.echo("demo facilitator created")
+    click.echo(f"Sign in as {DEMO_FACILITATOR_EMAIL} with password {DEMO_FACILITATOR_PASSWORD}")

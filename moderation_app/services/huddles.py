@@ -1,0 +1,597 @@
+"""The life of a huddle: create, join, open, rate, reveal, agree, close.
+
+States of a huddle::
+
+    lobby --open--> scoring --reveal--> revealed --open--> scoring ... --close--> closed
+
+Every change runs a guarded ``UPDATE huddles ... WHERE status IN (...)`` first. On
+PostgreSQL that row lock serialises a rating against a concurrent reveal; on SQLite the
+UPDATE takes the database's write lock before anything is checked. Either way a rating can
+never slip in after the reveal, whichever worker or host handles the request.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import (
+    INDEPENDENT_ROUND,
+    PHASES,
+    ConsensusScore,
+    Huddle,
+    HuddleItem,
+    HuddleStatus,
+    ItemState,
+    Participant,
+    Practitioner,
+    Rating,
+    User,
+    Vignette,
+    VignetteVersion,
+    utcnow,
+)
+from . import accounts, tokens
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .scoring import domain_distribution
+
+#: Join codes avoid characters that are easily confused: 0/O, 1/I/L, 2/Z, 5/S, 8/B.
+JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+JOIN_CODE_LENGTH = 6
+MAX_TITLE = 200
+MAX_NAME = 80
+MAX_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: a signed-in staff member, a practitioner, or neither."""
+
+    user: User | None = None
+    practitioner: Practitioner | None = None
+
+
+# --- Creating --------------------------------------------------------------------------
+
+
+def _new_join_code() -> str:
+    while True:
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        taken = db.session.execute(select(Huddle.id).where(Huddle.join_code == code)).first()
+        if taken is None:
+            return code
+
+
+def normalise_join_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def latest_versions(codes: list[str] | None = None) -> list[VignetteVersion]:
+    """The newest version of each vignette (of the given codes, in that order)."""
+    newest = (
+        select(VignetteVersion.vignette_id, func.max(VignetteVersion.version).label("v"))
+        .group_by(VignetteVersion.vignette_id)
+        .subquery()
+    )
+    query = (
+        select(VignetteVersion)
+        .join(
+            newest,
+            (VignetteVersion.vignette_id == newest.c.vignette_id)
+            & (VignetteVersion.version == newest.c.v),
+        )
+        .join(Vignette)
+        .order_by(Vignette.code)
+    )
+    if codes is not None:
+        query = query.where(Vignette.code.in_(codes))
+    rows = list(db.session.execute(query).scalars())
+    if codes is None:
+        return rows
+    by_code = {row.vignette.code: row for row in rows}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+def create_huddle(
+    owner: User,
+    *,
+    title: str,
+    vignette_codes: list[str],
+    held_on: date | None = None,
+    phase: str | None = None,
+    host_area: str | None = None,
+    cofacilitator_emails: list[str] | None = None,
+) -> Huddle:
+    if not owner.can_facilitate:
+        raise Forbidden("only facilitators and admins can create huddles")
+    title = " ".join((title or "").split())
+    if not title:
+        raise Invalid("give the huddle a title", field="title")
+    if len(title) > MAX_TITLE:
+        raise Invalid(f"the title must be {MAX_TITLE} characters or fewer", field="title")
+    if phase in ("", None):
+        phase = None
+    elif phase not in PHASES:
+        raise Invalid(f"phase must be one of: {', '.join(PHASES)}", field="phase")
+    area = None
+    if host_area:
+        area = accounts.find_area(host_area)
+        if area is None:
+            raise Invalid(f"'{host_area}' is not one of the LA's areas", field="host_area")
+    if not vignette_codes:
+        raise Invalid("choose at least one vignette", field="vignettes")
+    if len(set(vignette_codes)) != len(vignette_codes):
+        raise Invalid("a vignette is chosen more than once", field="vignettes")
+    versions = latest_versions(vignette_codes)
+    missing = sorted(set(vignette_codes) - {v.vignette.code for v in versions})
+    if missing:
+        raise Invalid(f"unknown vignette code(s): {', '.join(missing)}", field="vignettes")
+    cofacilitators = []
+    for email in cofacilitator_emails or []:
+        user = accounts.find_user(email)
+        if user is None or not user.can_facilitate:
+            raise Invalid(f"{email} is not a facilitator's email", field="cofacilitators")
+        if user.id != owner.id and user not in cofacilitators:
+            cofacilitators.append(user)
+    huddle = Huddle(
+        title=title,
+        held_on=held_on or date.today(),
+        phase=phase,
+        host_area=area,
+        owner=owner,
+        join_code=_new_join_code(),
+        status=HuddleStatus.LOBBY.value,
+        cofacilitators=cofacilitators,
+    )
+    huddle.items = [
+        HuddleItem(vignette_version=v, position=i) for i, v in enumerate(versions, start=1)
+    ]
+    db.session.add(huddle)
+    db.session.commit()
+    return huddle
+
+
+def huddles_for(user: User) -> list[Huddle]:
+    """Huddles the user owns or co-facilitates, newest first."""
+    query = (
+        select(Huddle)
+        .where(
+            (Huddle.owner_id == user.id) | Huddle.cofacilitators.any(User.id == user.id)
+        )
+        .order_by(Huddle.held_on.desc(), Huddle.id.desc())
+    )
+    return list(db.session.execute(query).scalars())
+
+
+# --- Finding and authorising -----------------------------------------------------------
+
+
+def get_huddle(huddle_id: int) -> Huddle:
+    huddle = db.session.get(Huddle, huddle_id)
+    if huddle is None:
+        raise NotFound("no such huddle")
+    return huddle
+
+
+def find_by_join_code(code: str) -> Huddle | None:
+    return db.session.execute(
+        select(Huddle).where(Huddle.join_code == normalise_join_code(code))
+    ).scalar_one_or_none()
+
+
+def require_facilitator(huddle: Huddle, viewer: Viewer) -> User:
+    if viewer.user is not None and huddle.is_facilitator(viewer.user):
+        return viewer.user
+    raise Forbidden("only this huddle's facilitators can do that")
+
+
+def participant_in(huddle: Huddle, practitioner: Practitioner | None) -> Participant | None:
+    if practitioner is None:
+        return None
+    return db.session.execute(
+        select(Participant).where(
+            Participant.huddle_id == huddle.id, Participant.practitioner_id == practitioner.id
+        )
+    ).scalar_one_or_none()
+
+
+def require_participant(huddle: Huddle, viewer: Viewer) -> Participant:
+    participant = participant_in(huddle, viewer.practitioner)
+    if participant is None:
+        raise Forbidden("you have not joined this huddle")
+    return participant
+
+
+def practitioner_for_token(raw: str | None) -> Practitioner | None:
+    if not raw or not raw.startswith(tokens.PRACTITIONER_PREFIX):
+        return None
+    return db.session.execute(
+        select(Practitioner).where(Practitioner.token_digest == tokens.digest(raw))
+    ).scalar_one_or_none()
+
+
+def _guard(huddle: Huddle, allowed: tuple[HuddleStatus, ...], message: str, **values: Any) -> None:
+    """Atomically check the huddle's status and bump its revision, or raise Conflict."""
+    conditions = [Huddle.id == huddle.id, Huddle.status.in_([s.value for s in allowed])]
+    if "expect_item" in values:
+        conditions.append(Huddle.current_item_id == values.pop("expect_item"))
+    result = db.session.execute(
+        update(Huddle)
+        .where(*conditions)
+        .values(revision=Huddle.revision + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(message)
+    db.session.refresh(huddle)
+
+
+# --- Joining ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    participant: Participant
+    participant_token: str
+
+
+def join_huddle(
+    join_code: str,
+    *,
+    name: str,
+    area: str,
+    role: str | None = None,
+    setting: str | None = None,
+    participant_token: str | None = None,
+) -> JoinResult:
+    """Join a huddle as a practitioner, new or returning (by the token their device kept)."""
+    huddle = find_by_join_code(join_code or "")
+    if huddle is None or huddle.status == HuddleStatus.CLOSED.value:
+        raise NotFound("no open huddle has that join code")
+    name = " ".join((name or "").split())
+    if not name:
+        raise Invalid("enter your name or initials", field="name")
+    if len(name) > MAX_NAME:
+        raise Invalid(f"your name must be {MAX_NAME} characters or fewer", field="name")
+    area_row = accounts.find_area(area or "")
+    if area_row is None:
+        raise Invalid("choose your area from the list", field="area")
+    role = " ".join((role or "").split())[:80] or None
+    setting = " ".join((setting or "").split())[:120] or None
+    practitioner = None
+    if participant_token:
+        practitioner = practitioner_for_token(participant_token)
+        if practitioner is None:
+            raise Invalid("participant_token is not recognised", field="participant_token")
+    _guard(huddle, (HuddleStatus.LOBBY, HuddleStatus.SCORING, HuddleStatus.REVEALED),
+           "this huddle has closed")
+    if practitioner is None:
+        participant_token = tokens.new_token(tokens.PRACTITIONER_PREFIX)
+        practitioner = Practitioner(token_digest=tokens.digest(participant_token))
+        db.session.add(practitioner)
+        db.session.flush()
+    participant = participant_in(huddle, practitioner)
+    if participant is None:
+        participant = Participant(huddle=huddle, practitioner=practitioner)
+        db.session.add(participant)
+    participant.display_name = name
+    participant.role = role
+    participant.setting = setting
+    participant.area = area_row
+    db.session.commit()
+    assert participant_token is not None
+    return JoinResult(participant=participant, participant_token=participant_token)
+
+
+def last_details(practitioner: Practitioner | None) -> dict[str, str]:
+    """How a returning practitioner introduced themselves last time, to prefill the form."""
+    if practitioner is None:
+        return {}
+    last = db.session.execute(
+        select(Participant)
+        .where(Participant.practitioner_id == practitioner.id)
+        .order_by(Participant.joined_at.desc(), Participant.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if last is None:
+        return {}
+    return {
+        "name": last.display_name,
+        "role": last.role or "",
+        "setting": last.setting or "",
+        "area": last.area.name,
+    }
+
+
+# --- Running ---------------------------------------------------------------------------
+
+
+def _item_for_code(huddle: Huddle, vignette_code: str) -> HuddleItem:
+    for item in huddle.items:
+        if item.vignette_version.vignette.code == vignette_code:
+            return item
+    raise NotFound(f"vignette {vignette_code} is not part of this huddle")
+
+
+def open_next(huddle: Huddle, viewer: Viewer) -> HuddleItem:
+    """Open the next vignette for scoring."""
+    require_facilitator(huddle, viewer)
+    if huddle.status == HuddleStatus.CLOSED.value:
+        raise Conflict("this huddle has closed")
+    if huddle.status == HuddleStatus.SCORING.value:
+        raise Conflict("reveal the current vignette before opening the next")
+    pending = [i for i in huddle.items if i.state == ItemState.PENDING.value]
+    if not pending:
+        raise Conflict("every vignette in this huddle has been scored")
+    item = pending[0]
+    _guard(huddle, (HuddleStatus.LOBBY, HuddleStatus.REVEALED),
+           "reveal the current vignette before opening the next",
+           status=HuddleStatus.SCORING.value, current_item_id=item.id)
+    item.state = ItemState.SCORING.value
+    item.opened_at = utcnow()
+    db.session.commit()
+    return item
+
+
+def validate_scores(item: HuddleItem, scores: Any, *, allow_empty: bool = False) -> dict[str, int]:
+    """Check a ``{domain_key: score}`` mapping against the vignette's framework."""
+    framework = item.vignette_version.framework
+    if not isinstance(scores, dict) or (not scores and not allow_empty):
+        raise Invalid("scores must map at least one domain key to a score")
+    clean: dict[str, int] = {}
+    for domain, score in scores.items():
+        if framework.domain(domain) is None:
+            raise Invalid(
+                f"'{domain}' is not a domain of this vignette "
+                f"(domains: {', '.join(framework.domain_keys)})",
+                field=str(domain),
+            )
+        if isinstance(score, bool) or not isinstance(score, int):
+            raise Invalid(f"the score for {domain} must be a whole number", field=domain)
+        if not framework.scale_min <= score <= framework.scale_max:
+            raise Invalid(
+                f"the score for {domain} must be between {framework.scale_min} and "
+                f"{framework.scale_max}",
+                field=domain,
+            )
+        clean[domain] = score
+    return clean
+
+
+def submit_ratings(
+    huddle: Huddle, viewer: Viewer, vignette_code: str, scores: Any
+) -> dict[str, int]:
+    """Store (or replace) a participant's independent scores for the open vignette.
+
+    Returns every score the participant now has for that vignette.
+    """
+    participant = require_participant(huddle, viewer)
+    item = _item_for_code(huddle, vignette_code)
+    clean = validate_scores(item, scores)
+    if huddle.status == HuddleStatus.CLOSED.value:
+        raise Conflict("this huddle has closed")
+    if item.state == ItemState.REVEALED.value:
+        raise Conflict("the scores for this vignette have been revealed; they can no longer change")
+    if item.state != ItemState.SCORING.value or huddle.current_item_id != item.id:
+        raise Conflict("this vignette is not open for scoring")
+    _guard(huddle, (HuddleStatus.SCORING,), "this vignette is no longer open for scoring",
+           expect_item=item.id)
+    existing = {
+        r.domain: r
+        for r in db.session.execute(
+            select(Rating).where(
+                Rating.huddle_id == huddle.id,
+                Rating.vignette_version_id == item.vignette_version_id,
+                Rating.participant_id == participant.id,
+                Rating.round == INDEPENDENT_ROUND,
+            )
+        ).scalars()
+    }
+    now = utcnow()
+    for domain, score in clean.items():
+        row = existing.get(domain)
+        if row is None:
+            row = Rating(
+                huddle_id=huddle.id,
+                vignette_version_id=item.vignette_version_id,
+                domain=domain,
+                participant_id=participant.id,
+                round=INDEPENDENT_ROUND,
+            )
+            db.session.add(row)
+            existing[domain] = row
+        row.score = score
+        row.submitted_at = now
+    db.session.commit()
+    return {d: r.score for d, r in existing.items()}
+
+
+def my_scores(huddle: Huddle, item: HuddleItem, participant: Participant) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Rating.domain, Rating.score).where(
+            Rating.huddle_id == huddle.id,
+            Rating.vignette_version_id == item.vignette_version_id,
+            Rating.participant_id == participant.id,
+            Rating.round == INDEPENDENT_ROUND,
+        )
+    ).all()
+    return {domain: score for domain, score in rows}
+
+
+def item_scores(item: HuddleItem) -> list[tuple[int, str, int]]:
+    """Independent scores for an item as (participant id, domain, score)."""
+    return [
+        tuple(row)  # type: ignore[misc]
+        for row in db.session.execute(
+            select(Rating.participant_id, Rating.domain, Rating.score).where(
+                Rating.huddle_id == item.huddle_id,
+                Rating.vignette_version_id == item.vignette_version_id,
+                Rating.round == INDEPENDENT_ROUND,
+            )
+        ).all()
+    ]
+
+
+def distribution(item: HuddleItem) -> dict[str, dict[str, Any]]:
+    """The spread of independent scores per domain: n, counts per level, median."""
+    framework = item.vignette_version.framework
+    by_domain: dict[str, list[int]] = {key: [] for key in framework.domain_keys}
+    for _, domain, score in item_scores(item):
+        by_domain.setdefault(domain, []).append(score)
+    return {
+        domain: domain_distribution(values, framework.scale_values)
+        for domain, values in by_domain.items()
+    }
+
+
+def reveal(huddle: Huddle, viewer: Viewer) -> dict[str, dict[str, Any]]:
+    """Close scoring on the current vignette and return the distribution per domain."""
+    require_facilitator(huddle, viewer)
+    if huddle.status != HuddleStatus.SCORING.value or huddle.current_item is None:
+        raise Conflict("no vignette is open for scoring")
+    item = huddle.current_item
+    _guard(huddle, (HuddleStatus.SCORING,), "no vignette is open for scoring",
+           expect_item=item.id, status=HuddleStatus.REVEALED.value)
+    item.state = ItemState.REVEALED.value
+    item.revealed_at = utcnow()
+    result = distribution(item)
+    db.session.commit()
+    return result
+
+
+def record_consensus(
+    huddle: Huddle, viewer: Viewer, vignette_code: str, scores: Any, note: Any = None
+) -> HuddleItem:
+    """Record (or amend) the agreed score per domain for a revealed vignette."""
+    require_facilitator(huddle, viewer)
+    item = _item_for_code(huddle, vignette_code)
+    clean = validate_scores(item, scores)
+    if note is not None and not isinstance(note, str):
+        raise Invalid("note must be text", field="note")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise Invalid(f"the note must be {MAX_NOTE} characters or fewer", field="note")
+    if huddle.status == HuddleStatus.CLOSED.value:
+        raise Conflict("this huddle has closed")
+    if item.state != ItemState.REVEALED.value:
+        raise Conflict("reveal the scores before recording the agreed score")
+    _guard(huddle, (HuddleStatus.LOBBY, HuddleStatus.SCORING, HuddleStatus.REVEALED),
+           "this huddle has closed")
+    current = {c.domain: c for c in item.consensus}
+    for domain, score in clean.items():
+        if domain in current:
+            current[domain].score = score
+        else:
+            item.consensus.append(ConsensusScore(domain=domain, score=score))
+    if note or item.consensus_note is None:
+        item.consensus_note = note or None
+    item.consensus_recorded_at = utcnow()
+    db.session.commit()
+    return item
+
+
+def close(huddle: Huddle, viewer: Viewer) -> None:
+    require_facilitator(huddle, viewer)
+    _guard(huddle, (HuddleStatus.LOBBY, HuddleStatus.SCORING, HuddleStatus.REVEALED),
+           "this huddle is already closed", status=HuddleStatus.CLOSED.value)
+    huddle.closed_at = utcnow()
+    db.session.commit()
+
+
+# --- Reading the live state -------------------------------------------------------------
+
+
+def submitted_count(item: HuddleItem) -> tuple[int, int]:
+    """(participants with at least one score, participants with every domain scored)."""
+    n_domains = len(item.vignette_version.framework.domain_keys)
+    per_participant = db.session.execute(
+        select(Rating.participant_id, func.count())
+        .where(
+            Rating.huddle_id == item.huddle_id,
+            Rating.vignette_version_id == item.vignette_version_id,
+            Rating.round == INDEPENDENT_ROUND,
+        )
+        .group_by(Rating.participant_id)
+    ).all()
+    return len(per_participant), sum(1 for _, n in per_participant if n >= n_domains)
+
+
+def joined_count(huddle: Huddle) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(Participant).where(Participant.huddle_id == huddle.id)
+    ).scalar_one()
+
+
+def vignette_payload(item: HuddleItem, *, with_text: bool = True) -> dict[str, Any]:
+    version = item.vignette_version
+    framework = version.framework
+    payload: dict[str, Any] = {
+        "code": version.vignette.code,
+        "version": version.version,
+        "title": version.title,
+        "phase": version.phase,
+        "position": item.position,
+        "state": item.state,
+        "domains": [
+            {"key": d["key"], "name": d["name"], "levels": d["levels"]} for d in framework.domains
+        ],
+        "scale": {
+            "min": framework.scale_min,
+            "max": framework.scale_max,
+            "levels": framework.levels,
+        },
+    }
+    if with_text:
+        payload["text"] = version.body_markdown
+    return payload
+
+
+def live_state(huddle: Huddle, viewer: Viewer) -> dict[str, Any]:
+    """What a facilitator or participant of this huddle may see right now.
+
+    The distribution appears only once the current vignette is revealed, for everyone.
+    """
+    participant = None
+    if not (viewer.user is not None and huddle.is_facilitator(viewer.user)):
+        participant = require_participant(huddle, viewer)
+    item = huddle.current_item
+    state: dict[str, Any] = {
+        "id": huddle.id,
+        "title": huddle.title,
+        "status": huddle.status,
+        "revision": huddle.revision,
+        "vignette": vignette_payload(item) if item is not None else None,
+        "joined": joined_count(huddle),
+        "submitted": 0,
+        "complete": 0,
+        "remaining": sum(1 for i in huddle.items if i.state == ItemState.PENDING.value),
+    }
+    if item is not None:
+        state["submitted"], state["complete"] = submitted_count(item)
+        if item.state == ItemState.REVEALED.value:
+            state["distribution"] = distribution(item)
+            if item.consensus:
+                state["consensus"] = {
+                    "scores": item.consensus_scores(),
+                    "note": item.consensus_note,
+                }
+        if participant is not None:
+            state["my_scores"] = my_scores(huddle, item, participant)
+    return state
+
+
+def parse_date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise Invalid("date must be written YYYY-MM-DD", field="date")
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise Invalid("date must be a real date written YYYY-MM-DD", field="date") from None

@@ -1,0 +1,152 @@
+"""Huddle reports and exports, computed by :mod:`stats` from the stored ratings."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from stats import krippendorff_alpha_long
+
+from ..extensions import db
+from ..models import INDEPENDENT_ROUND, Huddle, Participant, Rating, VignetteVersion
+from .scoring import calibration_against_consensus, domain_distribution
+
+EXPORT_COLUMNS = (
+    "unit", "huddle", "vignette", "version", "domain", "participant", "area", "score",
+    "submitted_at",
+)
+
+
+def unit_id(version: VignetteVersion, domain: str) -> str:
+    """One (vignette version, domain) pair: the unit of agreement statistics."""
+    return f"{version.unit_label}/{domain}"
+
+
+def independent_ratings(huddle: Huddle) -> list[Rating]:
+    return list(
+        db.session.execute(
+            select(Rating)
+            .where(Rating.huddle_id == huddle.id, Rating.round == INDEPENDENT_ROUND)
+            .order_by(Rating.vignette_version_id, Rating.domain, Rating.participant_id)
+        ).scalars()
+    )
+
+
+def huddle_report(huddle: Huddle) -> dict[str, Any]:
+    """The facilitator's report: spread and agreed score per (vignette, domain), alpha,
+    and each participant's scores against the agreed scores."""
+    ratings = independent_ratings(huddle)
+    by_unit: dict[tuple[int, str], list[int]] = {}
+    for r in ratings:
+        by_unit.setdefault((r.vignette_version_id, r.domain), []).append(r.score)
+
+    items = []
+    consensus: dict[tuple[int, str], int] = {}
+    scale: list[int] = []
+    for item in huddle.items:
+        version = item.vignette_version
+        framework = version.framework
+        scale = framework.scale_values
+        agreed = item.consensus_scores()
+        for domain in framework.domains:
+            key = domain["key"]
+            spread = domain_distribution(by_unit.get((version.id, key), []), scale)
+            if key in agreed:
+                consensus[(version.id, key)] = agreed[key]
+            items.append(
+                {
+                    "vignette": version.vignette.code,
+                    "version": version.version,
+                    "title": version.title,
+                    "domain": key,
+                    "domain_name": domain["name"],
+                    "n": spread["n"],
+                    "counts": spread["counts"],
+                    "median": spread["median"],
+                    "consensus": agreed.get(key),
+                    "reference": version.reference_scores.get(key),
+                    "state": item.state,
+                }
+            )
+
+    frame = pd.DataFrame(
+        {
+            "unit": [f"{r.vignette_version_id}/{r.domain}" for r in ratings],
+            "rater": [r.participant_id for r in ratings],
+            "score": [r.score for r in ratings],
+        }
+    )
+    alpha = krippendorff_alpha_long(frame, level="ordinal", value_domain=scale or None) if ratings else None
+    alpha_payload: dict[str, Any] = {
+        "ordinal": alpha.alpha if alpha is not None else None,
+        "reason": (alpha.reason if alpha is not None else "no scores have been given yet"),
+        "n_units": alpha.n_units if alpha is not None else 0,
+        "n_pairable_values": alpha.n_pairable_values if alpha is not None else 0,
+    }
+
+    participants_out = []
+    for participant in huddle.participants:
+        own = [
+            (r.score, consensus.get((r.vignette_version_id, r.domain)))
+            for r in ratings
+            if r.participant_id == participant.id
+        ]
+        calibration = calibration_against_consensus(own)
+        participants_out.append(
+            {
+                "participant": participant.display_name,
+                "participant_id": participant.id,
+                "area": participant.area.name,
+                "n_scored": len(own),
+                **calibration,
+            }
+        )
+    return {
+        "huddle": {
+            "id": huddle.id,
+            "title": huddle.title,
+            "date": huddle.held_on.isoformat(),
+            "status": huddle.status,
+            "joined": len(huddle.participants),
+        },
+        "items": items,
+        "krippendorff_alpha": alpha_payload,
+        "participants": participants_out,
+    }
+
+
+def ratings_csv(huddle: Huddle) -> str:
+    """The huddle's independent scores in long format, one row per score.
+
+    ``unit`` is ``CODE@vVERSION/domain`` and ``participant`` a pseudonym (``P<id>``), so
+    ``python -m stats agreement`` on this file reproduces the report's alpha.
+    """
+    rows = db.session.execute(
+        select(Rating, Participant)
+        .join(Participant, Rating.participant_id == Participant.id)
+        .where(Rating.huddle_id == huddle.id, Rating.round == INDEPENDENT_ROUND)
+        .order_by(Rating.vignette_version_id, Rating.domain, Rating.participant_id)
+    ).all()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for rating, participant in rows:
+        version = rating.vignette_version
+        writer.writerow(
+            [
+                unit_id(version, rating.domain),
+                huddle.id,
+                version.vignette.code,
+                version.version,
+                rating.domain,
+                participant.pseudonym,
+                participant.area.name,
+                rating.score,
+                rating.submitted_at.isoformat(timespec="seconds"),
+            ]
+        )
+    return buffer.getvalue()

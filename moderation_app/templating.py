@@ -1,0 +1,41 @@
+"""Jinja set-up: strict undefined names, Markdown for vignettes, shared context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_wtf import FlaskForm
+from jinja2 import StrictUndefined
+
+from .content import render_markdown
+
+
+def form_error_list(form: FlaskForm) -> list[tuple[str, str]]:
+    """(field id, message) for every error on a form, for the error summary."""
+    return [
+        (field.id, message)
+        for field in form
+        for message in (field.errors if isinstance(field.errors, list) else [])
+    ]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["form_error_list"] = form_error_list
+
+    @app.context_processor
+    def shared() -> dict[str, Any]:
+        return {"live_poll_ms": current_app.config["LIVE_POLL_MS"]}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
