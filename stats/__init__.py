@@ -1,0 +1,102 @@
+"""Huddle's statistics: agreement and reliability of scores, without the web app.
+
+Pure functions on plain data: NumPy arrays and pandas tables in, frozen
+dataclasses out. Nothing here knows about Flask, databases or HTTP, so the
+same numbers come out of the web pages, the API and the exports.
+
+Modules
+-------
+krippendorff
+    Krippendorff's alpha (nominal, ordinal, interval, ratio), any pattern of
+    missing ratings, through the coincidence matrix.
+calibration
+    Each rater's scores against reference (or agreed) scores.
+descriptives
+    Per-unit counts, median, quartiles, mean and SD; percent agreement.
+errors
+    :class:`StatsInputError`, raised for input a person has to fix.
+
+Importing :mod:`stats` is cheap: a submodule (and NumPy or pandas) is loaded
+the first time one of its names is used, e.g. ``stats.krippendorff_alpha``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .errors import StatsInputError
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .calibration import RaterCalibration, calibrate_raters
+    from .descriptives import (
+        PercentAgreement,
+        UnitDescriptives,
+        UnitSummary,
+        percent_agreement,
+        percent_exact_agreement,
+        percent_within_one,
+        unit_descriptives,
+    )
+    from .krippendorff import (
+        LEVELS,
+        MAX_DISTINCT_VALUES,
+        AlphaResult,
+        CoincidenceMatrix,
+        alpha_from_coincidences,
+        coincidence_matrix,
+        coincidence_matrix_long,
+        krippendorff_alpha,
+        krippendorff_alpha_all_levels,
+        krippendorff_alpha_all_levels_long,
+        krippendorff_alpha_long,
+    )
+
+#: Public name -> submodule that defines it.
+_SUBMODULE_OF = {
+    **dict.fromkeys(["RaterCalibration", "calibrate_raters"], "calibration"),
+    **dict.fromkeys(
+        [
+            "LEVELS",
+            "MAX_DISTINCT_VALUES",
+            "AlphaResult",
+            "CoincidenceMatrix",
+            "alpha_from_coincidences",
+            "coincidence_matrix",
+            "coincidence_matrix_long",
+            "krippendorff_alpha",
+            "krippendorff_alpha_all_levels",
+            "krippendorff_alpha_all_levels_long",
+            "krippendorff_alpha_long",
+        ],
+        "krippendorff",
+    ),
+    **dict.fromkeys(
+        [
+            "PercentAgreement",
+            "UnitDescriptives",
+            "UnitSummary",
+            "percent_agreement",
+            "percent_exact_agreement",
+            "percent_within_one",
+            "unit_descriptives",
+        ],
+        "descriptives",
+    ),
+}
+
+__all__ = ["StatsInputError", *_SUBMODULE_OF]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the submodule that defines ``name`` on first use (PEP 562)."""
+    submodule = _SUBMODULE_OF.get(name)
+    if submodule is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{submodule}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
