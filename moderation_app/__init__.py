@@ -50,11 +50,16 @@ def _truthy(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Application factory: defaults, then instance config or ``test_config``, then env."""
+def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Application factory: defaults, then instance config or ``test_config``, then env.
+
+    ``instance_path`` (default ``instance/`` beside the package) holds the SQLite file,
+    the generated secret key and an optional ``config.py``.
+    """
     app = Flask(
         __name__,
         instance_relative_config=True,
+        instance_path=instance_path or str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     instance_path = Path(app.instance_path)
@@ -73,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         LIVE_POLL_MS=1000,
         WTF_CSRF_TIME_LIMIT=None,
+        PASSWORD_HASH_METHOD="scrypt",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

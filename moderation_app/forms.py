@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    SelectChoice,
     DateField,
     EmailField,
     PasswordField,
@@ -30,6 +31,11 @@ PRACTITIONER_ROLES = (
 )
 
 
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """Options for a select or checkbox list from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class LoginForm(FlaskForm):
     email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
@@ -42,7 +48,9 @@ class HuddleForm(FlaskForm):
         description="For example: Autumn term primary moderation, North Coast",
     )
     held_on = DateField("Date", default=date.today, validators=[DataRequired("Enter a date")])
-    phase = SelectField("Phase", choices=[("", "Any phase")] + [(p, p.capitalize()) for p in PHASES])
+    phase = SelectField(
+        "Phase", choices=choices([("", "Any phase")] + [(p, p.capitalize()) for p in PHASES])
+    )
     host_area = SelectField("Host area (optional)", choices=[])
     cofacilitators = SelectMultipleField(
         "Co-facilitators (optional)",
@@ -67,8 +75,11 @@ class JoinForm(FlaskForm):
         validators=[DataRequired("Enter your name or initials"), Length(max=80)],
         description="The facilitator sees this; other practitioners do not see your scores.",
     )
-    role = SelectField("Your role", choices=[("", "Choose your role")]
-                       + [(r, r) for r in PRACTITIONER_ROLES], validators=[Optional()])
+    role = SelectField(
+        "Your role",
+        choices=choices([("", "Choose your role")] + [(r, r) for r in PRACTITIONER_ROLES]),
+        validators=[Optional()],
+    )
     setting = StringField(
         "Your setting (optional)",
         validators=[Optional(), Length(max=120)],

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from ..auth_loader import role_required, web_viewer
-from ..forms import ConsensusForm, EmptyForm, HuddleForm
+from ..forms import ConsensusForm, EmptyForm, HuddleForm, choices
 from ..models import HuddleStatus, ItemState
 from ..services import accounts, huddles, reports
 from ..services.errors import ServiceError
@@ -45,13 +45,15 @@ def index():
 def new():
     form = HuddleForm()
     versions = huddles.latest_versions()
-    form.vignettes.choices = [
-        (v.vignette.code, f"{v.vignette.code} · {v.title} ({v.phase})") for v in versions
-    ]
-    form.host_area.choices = [("", "No host area")] + [(a.name, a.name) for a in accounts.list_areas()]
-    form.cofacilitators.choices = [
-        (u.email, u.email) for u in accounts.facilitators() if u.id != current_user.id
-    ]
+    form.vignettes.choices = choices(
+        [(v.vignette.code, f"{v.vignette.code} · {v.title} ({v.phase})") for v in versions]
+    )
+    form.host_area.choices = choices(
+        [("", "No host area")] + [(a.name, a.name) for a in accounts.list_areas()]
+    )
+    form.cofacilitators.choices = choices(
+        [(u.email, u.email) for u in accounts.facilitators() if u.id != current_user.id]
+    )
     if form.validate_on_submit():
         # Keep the order in which vignettes were ticked in the page (the running order).
         ordered = [c for c in request.form.getlist("vignettes")]

@@ -21,7 +21,7 @@ from flask import (
 
 from ..auth_loader import device_practitioner, web_viewer
 from ..extensions import limiter
-from ..forms import JoinForm
+from ..forms import JoinForm, choices
 from ..models import HuddleStatus, ItemState
 from ..services import accounts, huddles
 from ..services.errors import NotFound, ServiceError
@@ -45,7 +45,9 @@ def start():
     """Join a huddle: the first page on a phone."""
     practitioner = device_practitioner()
     form = JoinForm()
-    form.area.choices = [("", "Choose your area")] + [(a.name, a.name) for a in accounts.list_areas()]
+    form.area.choices = choices(
+        [("", "Choose your area")] + [(a.name, a.name) for a in accounts.list_areas()]
+    )
     if request.method == "GET":
         remembered = huddles.last_details(practitioner)
         form.code.data = request.args.get("code", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,7 +44,11 @@ def create_user(email: str, role: str, password: str) -> User:
         )
     if find_user(email) is not None:
         raise Conflict(f"a user with email {email} already exists", field="email")
-    user = User(email=email, role=role, password_hash=generate_password_hash(password))
+    user = User(
+        email=email,
+        role=role,
+        password_hash=generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"]),
+    )
     db.session.add(user)
     db.session.commit()
     return user

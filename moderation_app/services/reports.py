@@ -12,7 +12,7 @@ from sqlalchemy import select
 from stats import krippendorff_alpha_long
 
 from ..extensions import db
-from ..models import INDEPENDENT_ROUND, Huddle, Participant, Rating, VignetteVersion
+from ..models import INDEPENDENT_ROUND, Huddle, ItemState, Participant, Rating, VignetteVersion
 from .scoring import calibration_against_consensus, domain_distribution
 
 EXPORT_COLUMNS = (
@@ -26,11 +26,21 @@ def unit_id(version: VignetteVersion, domain: str) -> str:
     return f"{version.unit_label}/{domain}"
 
 
+def revealed_version_ids(huddle: Huddle) -> list[int]:
+    """Vignette versions whose scores have been revealed: nothing else is reported."""
+    return [i.vignette_version_id for i in huddle.items if i.state == ItemState.REVEALED.value]
+
+
 def independent_ratings(huddle: Huddle) -> list[Rating]:
+    """Round-1 scores of the revealed vignettes."""
     return list(
         db.session.execute(
             select(Rating)
-            .where(Rating.huddle_id == huddle.id, Rating.round == INDEPENDENT_ROUND)
+            .where(
+                Rating.huddle_id == huddle.id,
+                Rating.round == INDEPENDENT_ROUND,
+                Rating.vignette_version_id.in_(revealed_version_ids(huddle)),
+            )
             .order_by(Rating.vignette_version_id, Rating.domain, Rating.participant_id)
         ).scalars()
     )
@@ -120,7 +130,7 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
 
 
 def ratings_csv(huddle: Huddle) -> str:
-    """The huddle's independent scores in long format, one row per score.
+    """The huddle's independent scores of revealed vignettes in long format, one row per score.
 
     ``unit`` is ``CODE@vVERSION/domain`` and ``participant`` a pseudonym (``P<id>``), so
     ``python -m stats agreement`` on this file reproduces the report's alpha.
@@ -128,7 +138,11 @@ def ratings_csv(huddle: Huddle) -> str:
     rows = db.session.execute(
         select(Rating, Participant)
         .join(Participant, Rating.participant_id == Participant.id)
-        .where(Rating.huddle_id == huddle.id, Rating.round == INDEPENDENT_ROUND)
+        .where(
+            Rating.huddle_id == huddle.id,
+            Rating.round == INDEPENDENT_ROUND,
+            Rating.vignette_version_id.in_(revealed_version_ids(huddle)),
+        )
         .order_by(Rating.vignette_version_id, Rating.domain, Rating.participant_id)
     ).all()
     buffer = io.StringIO()
