@@ -61,6 +61,7 @@
   var statusNode = form ? form.querySelector("[data-save-status]") : null;
   var pendingKey = form ? "huddle-pending:" + form.getAttribute("action") : null;
   var saving = false;
+  var changedWhileSaving = false;
 
   function hasUnsavedScores() {
     return !!(pendingKey && window.localStorage && window.localStorage.getItem(pendingKey));
@@ -69,7 +70,8 @@
   function say(message) { if (statusNode) { statusNode.textContent = message; } }
 
   function save() {
-    if (!form || saving) { return; }
+    if (!form) { return; }
+    if (saving) { changedWhileSaving = true; return; }
     var data = new FormData(form);
     saving = true;
     try { window.localStorage.setItem(pendingKey, "1"); } catch (e) { /* private mode */ }
@@ -81,6 +83,7 @@
       return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
     }).then(function (result) {
       saving = false;
+      if (changedWhileSaving) { changedWhileSaving = false; save(); return; }
       if (result.ok) {
         try { window.localStorage.removeItem(pendingKey); } catch (e) { /* ignore */ }
         var n = Object.keys(result.body.saved || {}).length;
@@ -92,6 +95,7 @@
       }
     }).catch(function () {
       saving = false;
+      changedWhileSaving = false;
       say("No signal: your choices are kept on this phone and will be sent when it reconnects.");
       window.setTimeout(save, 4000);
     });
