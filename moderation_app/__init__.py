@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,24 @@ def _database_url(url: str) -> str:
 
 
 def _secret_key(instance_path: Path) -> str:
-    """Read the instance folder's secret key, creating it once (safely across workers)."""
+    """Read the instance folder's secret key, creating it once.
+
+    The key is written to a temporary file and hard-linked into place, so workers that
+    start together never read a half-written key: the first link wins, the rest read it.
+    """
     path = instance_path / "secret_key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_hex(32))
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+            os.chmod(temporary, 0o600)
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temporary)
     return path.read_text(encoding="ascii").strip()
 
 

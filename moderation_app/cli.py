@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .content import ContentError, load_directory
 from .models import Role
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("load-vignettes")
+@with_appcontext
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def load_vignettes(directory: Path | None) -> None:
     """Validate and load frameworks and vignettes from DIRECTORY (default: vignettes/).
@@ -42,6 +44,7 @@ def load_vignettes(directory: Path | None) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option(
     "--role",
@@ -61,6 +64,7 @@ def create_user(email: str, role: str, password: str) -> None:
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("email")
 def create_token(email: str) -> None:
     """Create an API token for EMAIL; the token is printed on the last line."""
@@ -73,6 +77,7 @@ def create_token(email: str) -> None:
 
 
 @click.command("add-area")
+@with_appcontext
 @click.argument("name")
 def add_area(name: str) -> None:
     """Add an area (locality) of the LA."""
@@ -84,6 +89,7 @@ def add_area(name: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Add the demo areas and a demo facilitator, if they are not there yet."""
     added = accounts.ensure_areas(accounts.DEMO_AREAS)

@@ -28,6 +28,7 @@ from .models import PHASES, Framework, Vignette, VignetteVersion
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+MAX_TITLE = 200
 
 #: Patterns that suggest personal data has crept into a vignette.
 PERSONAL_DATA_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -53,8 +54,9 @@ class ContentError(Exception):
     """One or more content files are invalid; nothing was loaded."""
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+        # Grouped by file (each problem starts with its path), in the order found.
+        self.problems = sorted(problems, key=lambda problem: problem.split(": ", 1)[0])
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass
@@ -102,7 +104,9 @@ class ParsedVignette:
 
 
 def _digest(payload: Any) -> str:
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -126,6 +130,8 @@ def _parse_framework(path: Path, problems: list[str]) -> ParsedFramework | None:
             problems.append(f"{where}: missing '{name}'")
     if len(problems) > before:
         return None
+    if len(str(data["name"])) > MAX_TITLE:
+        problems.append(f"{where}: the name must be {MAX_TITLE} characters or fewer")
     if not isinstance(data["key"], str) or not KEY_PATTERN.match(data["key"]):
         problems.append(f"{where}: key must be lower-case letters, digits and hyphens")
     if not _is_int(data["version"]) or data["version"] < 1:
@@ -265,15 +271,26 @@ def _parse_vignette(path: Path, problems: list[str]) -> ParsedVignette | None:
         return None
     code = str(meta["code"])
     if not CODE_PATTERN.match(code):
-        problems.append(f"{where}: code '{code}' may use only letters, digits, '-' and '_'")
+        problems.append(f"{where}: code '{code}' may use only letters, digits, '-' and '_' "
+                        "(at most 32 characters)")
+    title = " ".join(str(meta["title"]).split())
+    if len(title) > MAX_TITLE:
+        problems.append(f"{where}: the title has {len(title)} characters; "
+                        f"at most {MAX_TITLE} are allowed")
     if meta["phase"] not in PHASES:
         problems.append(f"{where}: phase '{meta['phase']}' is not one of {', '.join(PHASES)}")
     if not _is_int(meta["version"]) or meta["version"] < 1:
         problems.append(f"{where}: version must be a whole number of at least 1")
+    framework_key = meta.get("framework")
+    if framework_key is not None and not isinstance(framework_key, str):
+        problems.append(f"{where}: framework must be a framework's key, e.g. 'needs'")
     reference = meta.get("reference") or {}
     if not isinstance(reference, dict):
         problems.append(f"{where}: reference must map domain keys to scores")
         reference = {}
+    for domain in reference:
+        if not isinstance(domain, str):
+            problems.append(f"{where}: reference key {domain!r} is not a domain key")
     if not body.strip():
         problems.append(f"{where}: the vignette has no text after the front matter")
     for what, pattern in PERSONAL_DATA_PATTERNS.items():
@@ -287,7 +304,7 @@ def _parse_vignette(path: Path, problems: list[str]) -> ParsedVignette | None:
         return None
     digest = _digest(
         {
-            "title": str(meta["title"]),
+            "title": title,
             "phase": meta["phase"],
             "framework": meta.get("framework"),
             "reference": reference,
@@ -297,10 +314,10 @@ def _parse_vignette(path: Path, problems: list[str]) -> ParsedVignette | None:
     return ParsedVignette(
         path=path,
         code=code,
-        title=str(meta["title"]),
+        title=title,
         phase=meta["phase"],
         version=meta["version"],
-        framework_key=meta.get("framework"),
+        framework_key=framework_key,
         reference=reference,
         body=body.strip() + "\n",
         digest=digest,
@@ -322,14 +339,13 @@ def _check_reference(v: ParsedVignette, framework: dict[str, Any], problems: lis
             )
 
 
-def parse_directory(directory: Path) -> tuple[list[ParsedFramework], list[ParsedVignette]]:
-    """Parse and validate every content file under ``directory``.
-
-    Raises :class:`ContentError` listing every problem found, each naming its file.
-    """
+def _parse_all(
+    directory: Path,
+) -> tuple[list[ParsedFramework], list[ParsedVignette], list[str]]:
+    """Parse every content file, collecting problems instead of stopping at the first."""
     problems: list[str] = []
     if not directory.is_dir():
-        raise ContentError([f"{directory}: no such directory"])
+        return [], [], [f"{directory}: no such directory"]
     framework_paths = sorted((directory / "frameworks").glob("*.y*ml"))
     vignette_paths = sorted(
         p for p in directory.rglob("*.md")
@@ -350,8 +366,17 @@ def parse_directory(directory: Path) -> tuple[list[ParsedFramework], list[Parsed
         if v.code in seen_codes:
             problems.append(f"{v.path}: duplicate code {v.code} (also in {seen_codes[v.code]})")
         seen_codes[v.code] = v.path
-    if not frameworks and not vignettes and not problems:
+    if not framework_paths and not vignette_paths:
         problems.append(f"{directory}: no framework (frameworks/*.yaml) or vignette (*.md) files")
+    return frameworks, vignettes, problems
+
+
+def parse_directory(directory: Path) -> tuple[list[ParsedFramework], list[ParsedVignette]]:
+    """Parse and validate every content file under ``directory`` (no database needed).
+
+    Raises :class:`ContentError` listing every problem found, each naming its file.
+    """
+    frameworks, vignettes, problems = _parse_all(directory)
     if problems:
         raise ContentError(problems)
     return frameworks, vignettes
@@ -363,8 +388,7 @@ def load_directory(directory: Path) -> LoadSummary:
     A vignette whose text changed must carry a new version number; the earlier version
     stays, with the ratings given to it.
     """
-    frameworks, vignettes = parse_directory(directory)
-    problems: list[str] = []
+    frameworks, vignettes, problems = _parse_all(directory)
     summary = LoadSummary()
 
     # Frameworks available to this run: those in the files, else the newest in the database.
@@ -457,7 +481,7 @@ def load_directory(directory: Path) -> LoadSummary:
                     body_markdown=v.body,
                     reference_scores=v.reference,
                     content_digest=v.digest,
-                    source_path=str(v.path),
+                    source_path=str(v.path)[-500:],
                 )
             )
             summary.vignettes_added.append(f"{v.code} v{v.version}")

@@ -23,26 +23,18 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def home_for(user) -> str:
-    if user.role == "reviewer":
-        return url_for("facilitator.index")
-    if user.role == "admin":
-        return url_for("facilitator.index")
-    return url_for("facilitator.index")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(home_for(current_user))
+        return redirect(url_for("facilitator.index"))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            return redirect(_safe_next(request.args.get("next")) or url_for("facilitator.index"))
         error = "The email address or password is not right"
     return render_template("auth/login.html", form=form, error=error), (200 if not error else 401)
 

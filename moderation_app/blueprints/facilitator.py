@@ -5,7 +5,16 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from ..auth_loader import role_required, web_viewer
@@ -19,12 +28,14 @@ bp = Blueprint("facilitator", __name__, url_prefix="/huddles")
 RUNNERS = ("facilitator", "admin")
 
 
+def site_url() -> str:
+    """The address phones use to reach this server (``PUBLIC_URL``, else this request's)."""
+    return (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+
+
 def join_url(huddle) -> str:
     """The address practitioners open (and the QR code encodes)."""
-    from flask import current_app
-
-    base = current_app.config.get("PUBLIC_URL") or request.url_root
-    return base.rstrip("/") + url_for("practitioner.join_link", code=huddle.join_code)
+    return site_url() + url_for("practitioner.join_link", code=huddle.join_code)
 
 
 def _own_huddle(huddle_id: int):
@@ -92,6 +103,7 @@ def room(huddle_id: int):
         state=state,
         item=item,
         join_url=join_url(huddle),
+        site_url=site_url(),
         action_form=EmptyForm(),
         consensus_form=consensus_form,
         consensus=item.consensus_scores() if item is not None else {},

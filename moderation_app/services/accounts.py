@@ -122,6 +122,9 @@ def _clean_area_name(name: str) -> str:
         raise Invalid("enter the area's name", field="name")
     if len(name) > 120:
         raise Invalid("an area's name must be 120 characters or fewer", field="name")
+    if name[0] in "=+-@":
+        # Such names would run as formulas when an export is opened in a spreadsheet.
+        raise Invalid("an area's name cannot start with =, +, - or @", field="name")
     return name
 
 

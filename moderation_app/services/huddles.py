@@ -269,10 +269,11 @@ def join_huddle(
         practitioner = practitioner_for_token(participant_token)
         if practitioner is None:
             raise Invalid("participant_token is not recognised", field="participant_token")
+    else:
+        participant_token = tokens.new_token(tokens.PRACTITIONER_PREFIX)
     _guard(huddle, (HuddleStatus.LOBBY, HuddleStatus.SCORING, HuddleStatus.REVEALED),
            "this huddle has closed")
     if practitioner is None:
-        participant_token = tokens.new_token(tokens.PRACTITIONER_PREFIX)
         practitioner = Practitioner(token_digest=tokens.digest(participant_token))
         db.session.add(practitioner)
         db.session.flush()
@@ -285,7 +286,6 @@ def join_huddle(
     participant.setting = setting
     participant.area = area_row
     db.session.commit()
-    assert participant_token is not None
     return JoinResult(participant=participant, participant_token=participant_token)
 
 
