@@ -19,7 +19,6 @@ from flask_login import current_user, login_required
 
 from ..auth_loader import role_required, web_viewer
 from ..forms import ConsensusForm, EmptyForm, HuddleForm, choices
-from ..models import HuddleStatus, ItemState
 from ..services import accounts, huddles, reports
 from ..services.errors import ServiceError
 
@@ -108,8 +107,6 @@ def room(huddle_id: int):
         consensus_form=consensus_form,
         consensus=item.consensus_scores() if item is not None else {},
         participants=huddle.participants,
-        ItemState=ItemState,
-        HuddleStatus=HuddleStatus,
     )
 
 

@@ -22,7 +22,6 @@ from flask import (
 from ..auth_loader import device_practitioner, web_viewer
 from ..extensions import limiter
 from ..forms import JoinForm, choices
-from ..models import HuddleStatus, ItemState
 from ..services import accounts, huddles
 from ..services.errors import NotFound, ServiceError
 
@@ -99,6 +98,11 @@ def huddle(huddle_id: int):
     if participant is None:
         flash("Join this huddle first with its code.", "info")
         return redirect(url_for("practitioner.start"))
+    return _phone_page(huddle_row, viewer, participant)
+
+
+def _phone_page(huddle_row, viewer, participant, errors=(), unsaved=None) -> str:
+    """The phone's page for the huddle's current state; ``unsaved`` keeps refused choices."""
     state = huddles.live_state(huddle_row, viewer)
     item = huddle_row.current_item
     return render_template(
@@ -108,10 +112,8 @@ def huddle(huddle_id: int):
         state=state,
         item=item,
         framework=item.vignette_version.framework if item is not None else None,
-        errors=[],
-        chosen=state.get("my_scores", {}),
-        ItemState=ItemState,
-        HuddleStatus=HuddleStatus,
+        errors=list(errors),
+        chosen={**state.get("my_scores", {}), **(unsaved or {})},
     )
 
 
@@ -160,25 +162,7 @@ def save_scores(huddle_id: int, vignette_code: str):
         else:
             flash(f"Saved all {total} domains. You can change them until the reveal.", "success")
         return redirect(url_for("practitioner.huddle", huddle_id=huddle_id) + "#scores")
-    state = huddles.live_state(huddle_row, viewer)
-    item = huddle_row.current_item
-    chosen = dict(state.get("my_scores", {}))
-    chosen.update(scores)
-    return (
-        render_template(
-            "practitioner/huddle.html",
-            huddle=huddle_row,
-            participant=participant,
-            state=state,
-            item=item,
-            framework=item.vignette_version.framework if item is not None else None,
-            errors=error_list,
-            chosen=chosen,
-            ItemState=ItemState,
-            HuddleStatus=HuddleStatus,
-        ),
-        error_status,
-    )
+    return _phone_page(huddle_row, viewer, participant, error_list, scores), error_status
 
 
 @bp.get("/me")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from stats import krippendorff_alpha_long
 
@@ -32,10 +33,11 @@ def revealed_version_ids(huddle: Huddle) -> list[int]:
 
 
 def independent_ratings(huddle: Huddle) -> list[Rating]:
-    """Round-1 scores of the revealed vignettes."""
+    """Round-1 scores of the revealed vignettes, with their participants loaded."""
     return list(
         db.session.execute(
             select(Rating)
+            .options(joinedload(Rating.participant).joinedload(Participant.area))
             .where(
                 Rating.huddle_id == huddle.id,
                 Rating.round == INDEPENDENT_ROUND,
@@ -135,20 +137,11 @@ def ratings_csv(huddle: Huddle) -> str:
     ``unit`` is ``CODE@vVERSION/domain`` and ``participant`` a pseudonym (``P<id>``), so
     ``python -m stats agreement`` on this file reproduces the report's alpha.
     """
-    rows = db.session.execute(
-        select(Rating, Participant)
-        .join(Participant, Rating.participant_id == Participant.id)
-        .where(
-            Rating.huddle_id == huddle.id,
-            Rating.round == INDEPENDENT_ROUND,
-            Rating.vignette_version_id.in_(revealed_version_ids(huddle)),
-        )
-        .order_by(Rating.vignette_version_id, Rating.domain, Rating.participant_id)
-    ).all()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
-    for rating, participant in rows:
+    for rating in independent_ratings(huddle):
+        participant = rating.participant
         version = rating.vignette_version
         writer.writerow(
             [

@@ -8,6 +8,16 @@ from collections import Counter
 from bs4 import BeautifulSoup
 
 PASSWORD = "correct horse battery"
+#: The domain keys of the shipped needs framework, in its order.
+DOMAINS = [
+    "speech-language-communication",
+    "social-interaction",
+    "cognition-learning",
+    "social-emotional-mental-health",
+    "sensory",
+    "physical-medical",
+    "independence-self-care",
+]
 
 
 class Api:

@@ -11,18 +11,17 @@ import pytest
 from sqlalchemy import func, select
 
 from moderation_app.extensions import db
-from moderation_app.models import ConsensusScore, Huddle, Participant, Practitioner, Rating
+from moderation_app.models import (
+    ConsensusScore,
+    Huddle,
+    Participant,
+    Practitioner,
+    Rating,
+)
+
+from .helpers import DOMAINS
 
 SLC = "speech-language-communication"
-DOMAINS = [
-    "speech-language-communication",
-    "social-interaction",
-    "cognition-learning",
-    "social-emotional-mental-health",
-    "sensory",
-    "physical-medical",
-    "independence-self-care",
-]
 
 
 def ordinal_alpha_by_pairs(units: dict[object, list[int]]) -> float:

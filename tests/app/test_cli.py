@@ -19,7 +19,15 @@ from werkzeug.security import check_password_hash
 
 from moderation_app.cli import DEMO_FACILITATOR_EMAIL, DEMO_FACILITATOR_PASSWORD
 from moderation_app.extensions import db
-from moderation_app.models import ApiToken, Area, Framework, Huddle, User, Vignette, VignetteVersion
+from moderation_app.models import (
+    ApiToken,
+    Area,
+    Framework,
+    Huddle,
+    User,
+    Vignette,
+    VignetteVersion,
+)
 from moderation_app.services.accounts import DEMO_AREAS
 
 ROOT = Path(__file__).resolve().parents[2]

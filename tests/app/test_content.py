@@ -29,18 +29,11 @@ from moderation_app.models import (
     VignetteVersion,
 )
 
+from .helpers import DOMAINS
+
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "vignettes"
 NEEDS_YAML = SHIPPED / "frameworks" / "needs.yaml"
-DOMAINS = [
-    "speech-language-communication",
-    "social-interaction",
-    "cognition-learning",
-    "social-emotional-mental-health",
-    "sensory",
-    "physical-medical",
-    "independence-self-care",
-]
 MALFORMED = (
     "malformed front matter: the file must start with a '---' line, "
     "then YAML, then a closing '---' line"

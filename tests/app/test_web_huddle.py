@@ -14,17 +14,7 @@ from moderation_app.extensions import db
 from moderation_app.models import Huddle, Participant, Rating
 from stats import krippendorff_alpha_long
 
-from .helpers import check_page, csrf_from, login, text_of
-
-DOMAINS = [
-    "speech-language-communication",
-    "social-interaction",
-    "cognition-learning",
-    "social-emotional-mental-health",
-    "sensory",
-    "physical-medical",
-    "independence-self-care",
-]
+from .helpers import DOMAINS, check_page, csrf_from, login, text_of
 
 
 def post_form(client, page_url: str, action: str, data: dict, **kwargs):
