@@ -29,7 +29,7 @@ setup: install
 run: setup serve
 
 serve: install
-	@echo "Huddle is at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	@echo "Serving Huddle on $(HOST):$(PORT); open $${PUBLIC_URL:-http://$(HOST):$(PORT)}/  (Ctrl+C to stop)"
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'moderation_app:create_app()'
 
 test: install

@@ -19,7 +19,7 @@ DEMO_FACILITATOR_PASSWORD = "huddle-demo-2026"
 
 
 def init_app(app: Flask) -> None:
-    for command in (load_vignettes, create_user, create_token, add_area, seed_demo):
+    for command in (load_vignettes, create_user, set_password, create_token, add_area, seed_demo):
         app.cli.add_command(command)
 
 
@@ -63,6 +63,20 @@ def create_user(email: str, role: str, password: str) -> None:
     click.echo(f"created {user.role} {user.email}")
 
 
+@click.command("set-password")
+@with_appcontext
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 8 characters; prompted for when omitted.")
+def set_password(email: str, password: str) -> None:
+    """Give the account EMAIL a new password."""
+    try:
+        user = accounts.set_password(email, password)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"password changed for {user.email}")
+
+
 @click.command("create-token")
 @with_appcontext
 @click.argument("email")
@@ -98,4 +112,9 @@ def seed_demo() -> None:
         accounts.create_user(DEMO_FACILITATOR_EMAIL, Role.FACILITATOR.value,
                              DEMO_FACILITATOR_PASSWORD)
         click.echo("demo facilitator created")
+    if accounts.authenticate(DEMO_FACILITATOR_EMAIL, DEMO_FACILITATOR_PASSWORD) is None:
+        click.echo("demo facilitator present; its password has been changed")
+        return
     click.echo(f"Sign in as {DEMO_FACILITATOR_EMAIL} with password {DEMO_FACILITATOR_PASSWORD}")
+    click.echo(f"Demo only: before others can reach this server, change it with "
+               f"'flask --app moderation_app set-password {DEMO_FACILITATOR_EMAIL}'")

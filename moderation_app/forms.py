@@ -6,10 +6,10 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    SelectChoice,
     DateField,
     EmailField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -69,6 +69,7 @@ class JoinForm(FlaskForm):
         "Join code",
         validators=[DataRequired("Enter the join code shown on the screen")],
         description="6 letters and numbers, shown on the facilitator's screen",
+        render_kw={"autocapitalize": "characters", "spellcheck": "false"},
     )
     name = StringField(
         "Your name or initials",

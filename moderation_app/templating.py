@@ -20,10 +20,20 @@ def form_error_list(form: FlaskForm) -> list[tuple[str, str]]:
     ]
 
 
+def input_attributes(field: Any, **attributes: Any) -> dict[str, Any]:
+    """HTML attributes for a form field: empty ones left out, hint and error linked."""
+    described_by = [f"{field.id}-hint"] if field.description else []
+    described_by += [f"{field.id}-error"] if field.errors else []
+    if described_by:
+        attributes["aria-describedby"] = " ".join(described_by)
+    return {name: value for name, value in attributes.items() if value not in (None, "")}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["form_error_list"] = form_error_list
+    app.jinja_env.globals["input_attributes"] = input_attributes
 
     @app.context_processor
     def shared() -> dict[str, Any]:

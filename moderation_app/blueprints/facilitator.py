@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import segno
 from flask import (
@@ -19,6 +20,7 @@ from flask_login import current_user, login_required
 
 from ..auth_loader import role_required, web_viewer
 from ..forms import ConsensusForm, EmptyForm, HuddleForm, choices
+from ..models import Huddle
 from ..services import accounts, huddles, reports
 from ..services.errors import ServiceError
 
@@ -121,7 +123,7 @@ def qr(huddle_id: int):
     return Response(buffer.getvalue(), mimetype="image/svg+xml")
 
 
-def _action(huddle_id: int, action) -> Response:
+def _action(huddle_id: int, action: Callable[[Huddle], str | None]) -> Response:
     huddle = _own_huddle(huddle_id)
     if not EmptyForm().validate_on_submit():
         flash("That button had expired. Try again.", "info")
@@ -142,8 +144,7 @@ def _action(huddle_id: int, action) -> Response:
 @login_required
 def open_next(huddle_id: int):
     def act(huddle):
-        item = huddles.open_next(huddle, web_viewer())
-        return f"Scoring is open for {item.vignette_version.vignette.code}: {item.vignette_version.title}."
+        huddles.open_next(huddle, web_viewer())  # the screen itself shows what changed
 
     return _action(huddle_id, act)
 
@@ -153,9 +154,23 @@ def open_next(huddle_id: int):
 def reveal(huddle_id: int):
     def act(huddle):
         huddles.reveal(huddle, web_viewer())
-        return "Scores revealed."
 
     return _action(huddle_id, act)
+
+
+@bp.get("/<int:huddle_id>/close")
+@login_required
+def confirm_close(huddle_id: int):
+    """Ask before closing: closing is for good, and unrevealed scores will not count."""
+    huddle = _own_huddle(huddle_id)
+    if huddle.status == "closed":
+        return redirect(url_for("facilitator.room", huddle_id=huddle.id))
+    return render_template(
+        "facilitator/close.html",
+        huddle=huddle,
+        unrevealed=huddles.unrevealed_scored_items(huddle),
+        pending=[i for i in huddle.items if i.state == "pending"],
+    )
 
 
 @bp.post("/<int:huddle_id>/close")

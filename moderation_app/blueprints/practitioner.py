@@ -27,6 +27,8 @@ from ..services.errors import NotFound, ServiceError
 
 bp = Blueprint("practitioner", __name__)
 
+NO_HUDDLE = "No open huddle has that code. Check the code on the screen."
+
 
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
@@ -54,6 +56,8 @@ def start():
         form.role.data = remembered.get("role", "")
         form.setting.data = remembered.get("setting", "")
         form.area.data = remembered.get("area", "")
+        if form.code.data and huddles.find_open_by_join_code(form.code.data) is None:
+            form.code.errors = [NO_HUDDLE]
     if form.validate_on_submit():
         token = request.cookies.get(current_app.config["PRACTITIONER_COOKIE"])
         if practitioner is None:
@@ -68,9 +72,7 @@ def start():
                 participant_token=token,
             )
         except NotFound:
-            form.code.errors = list(form.code.errors) + [
-                "No open huddle has that code. Check the code on the screen."
-            ]
+            form.code.errors = list(form.code.errors) + [NO_HUDDLE]
         except ServiceError as exc:
             target = getattr(form, exc.field or "", None) or form.name
             target.errors = list(target.errors) + [exc.message]
@@ -85,7 +87,7 @@ def start():
                 secure=current_app.config["SESSION_COOKIE_SECURE"],
             )
             return response
-    status = 422 if form.errors else 200
+    status = 422 if form.errors and request.method == "POST" else 200
     return render_template("practitioner/join.html", form=form, returning=practitioner is not None), status
 
 
@@ -114,6 +116,7 @@ def _phone_page(huddle_row, viewer, participant, errors=(), unsaved=None) -> str
         framework=item.vignette_version.framework if item is not None else None,
         errors=list(errors),
         chosen={**state.get("my_scores", {}), **(unsaved or {})},
+        results=huddles.results_for(huddle_row, participant) if state["status"] == "closed" else [],
     )
 
 

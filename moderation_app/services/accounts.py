@@ -38,17 +38,10 @@ def create_user(email: str, role: str, password: str) -> User:
         raise Invalid(f"'{email}' is not an email address", field="email")
     if role not in {r.value for r in Role}:
         raise Invalid(f"role must be one of {', '.join(r.value for r in Role)}", field="role")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            f"the password must have at least {MIN_PASSWORD_LENGTH} characters", field="password"
-        )
+    _check_password(password)
     if find_user(email) is not None:
         raise Conflict(f"a user with email {email} already exists", field="email")
-    user = User(
-        email=email,
-        role=role,
-        password_hash=generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"]),
-    )
+    user = User(email=email, role=role, password_hash=_hash(password))
     db.session.add(user)
     db.session.commit()
     return user
@@ -58,6 +51,28 @@ def find_user(email: str) -> User | None:
     return db.session.execute(
         select(User).where(User.email == normalise_email(email))
     ).scalar_one_or_none()
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"the password must have at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def set_password(email: str, password: str) -> User:
+    """Give an existing account a new password (e.g. to replace the demo one)."""
+    user = find_user(email)
+    if user is None:
+        raise NotFound(f"no user with email {normalise_email(email)}")
+    _check_password(password)
+    user.password_hash = _hash(password)
+    db.session.commit()
+    return user
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -130,8 +145,9 @@ def _clean_area_name(name: str) -> str:
 
 def add_area(name: str) -> Area:
     name = _clean_area_name(name)
-    if find_area(name, active_only=False) is not None:
-        raise Conflict(f"there is already an area called {name}", field="name")
+    existing = find_area(name, active_only=False)
+    if existing is not None:
+        raise Conflict(f"there is already an area called {existing.name}", field="name")
     area = Area(name=name)
     db.session.add(area)
     db.session.commit()
@@ -145,7 +161,7 @@ def rename_area(area_id: int, new_name: str) -> Area:
     new_name = _clean_area_name(new_name)
     clash = find_area(new_name, active_only=False)
     if clash is not None and clash.id != area.id:
-        raise Conflict(f"there is already an area called {new_name}", field="name")
+        raise Conflict(f"there is already an area called {clash.name}", field="name")
     area.name = new_name
     db.session.commit()
     return area

@@ -184,6 +184,11 @@ def find_by_join_code(code: str) -> Huddle | None:
     ).scalar_one_or_none()
 
 
+def find_open_by_join_code(code: str) -> Huddle | None:
+    huddle = find_by_join_code(code)
+    return huddle if huddle is not None and huddle.status != HuddleStatus.CLOSED.value else None
+
+
 def require_facilitator(huddle: Huddle, viewer: Viewer) -> User:
     if viewer.user is not None and huddle.is_facilitator(viewer.user):
         return viewer.user
@@ -251,8 +256,8 @@ def join_huddle(
     participant_token: str | None = None,
 ) -> JoinResult:
     """Join a huddle as a practitioner, new or returning (by the token their device kept)."""
-    huddle = find_by_join_code(join_code or "")
-    if huddle is None or huddle.status == HuddleStatus.CLOSED.value:
+    huddle = find_open_by_join_code(join_code or "")
+    if huddle is None:
         raise NotFound("no open huddle has that join code")
     name = " ".join((name or "").split())
     if not name:
@@ -505,6 +510,30 @@ def close(huddle: Huddle, viewer: Viewer) -> None:
 
 
 # --- Reading the live state -------------------------------------------------------------
+
+
+def results_for(huddle: Huddle, participant: Participant) -> list[dict[str, Any]]:
+    """For one participant, every revealed vignette: the spread, their scores, the agreement."""
+    return [
+        {
+            "item": item,
+            "distribution": distribution(item),
+            "mine": my_scores(huddle, item, participant),
+            "consensus": item.consensus_scores(),
+            "note": item.consensus_note,
+        }
+        for item in huddle.items
+        if item.state == ItemState.REVEALED.value
+    ]
+
+
+def unrevealed_scored_items(huddle: Huddle) -> list[HuddleItem]:
+    """Vignettes open for scoring that have scores nobody has seen: closing drops them."""
+    return [
+        item
+        for item in huddle.items
+        if item.state == ItemState.SCORING.value and submitted_count(item)[0] > 0
+    ]
 
 
 def submitted_count(item: HuddleItem) -> tuple[int, int]:

@@ -13,7 +13,14 @@ from sqlalchemy.orm import joinedload
 from stats import krippendorff_alpha_long
 
 from ..extensions import db
-from ..models import INDEPENDENT_ROUND, Huddle, ItemState, Participant, Rating, VignetteVersion
+from ..models import (
+    INDEPENDENT_ROUND,
+    Huddle,
+    ItemState,
+    Participant,
+    Rating,
+    VignetteVersion,
+)
 from .scoring import calibration_against_consensus, domain_distribution
 
 EXPORT_COLUMNS = (

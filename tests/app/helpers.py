@@ -44,6 +44,9 @@ def check_page(response, status: int = 200) -> BeautifulSoup:
     ids = Counter(tag["id"] for tag in soup.find_all(id=True))
     duplicates = [i for i, n in ids.items() if n > 1]
     assert not duplicates, f"duplicate ids: {duplicates}"
+    leaked = [tag for tag in soup.find_all(True)
+              if any(value in ("None", "none") for value in tag.attrs.values())]
+    assert not leaked, f"an attribute holds a Python None: {leaked[:3]}"
     for field in soup.find_all(["input", "select", "textarea"]):
         if field.get("type") in ("hidden", "submit"):
             continue

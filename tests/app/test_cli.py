@@ -265,18 +265,22 @@ def test_create_token_for_an_unknown_email_fails(app, runner):
 
 def test_seed_demo_twice_adds_everything_once(app, runner):
     sign_in = f"Sign in as {DEMO_FACILITATOR_EMAIL} with password {DEMO_FACILITATOR_PASSWORD}"
+    warning = ("Demo only: before others can reach this server, change it with "
+               f"'flask --app moderation_app set-password {DEMO_FACILITATOR_EMAIL}'")
     first = invoke(app, runner, "seed-demo")
     assert first.exit_code == 0, first.output
     assert first.stdout.splitlines() == [
         f"demo areas: {len(DEMO_AREAS)} added, 0 present",
         "demo facilitator created",
         sign_in,
+        warning,
     ]
     second = invoke(app, runner, "seed-demo")
     assert second.exit_code == 0, second.output
     assert second.stdout.splitlines() == [
         f"demo areas: 0 added, {len(DEMO_AREAS)} present",
         sign_in,
+        warning,
     ]
 
     with app.app_context():
@@ -286,6 +290,24 @@ def test_seed_demo_twice_adds_everything_once(app, runner):
         (user,) = db.session.execute(select(User)).scalars()
         assert (user.email, user.role) == ("facilitator@example.org", "facilitator")
         assert check_password_hash(user.password_hash, DEMO_FACILITATOR_PASSWORD)
+
+
+def test_set_password_replaces_the_demo_password(app, runner):
+    invoke(app, runner, "seed-demo")
+    changed = invoke(app, runner, "set-password", DEMO_FACILITATOR_EMAIL, "--password",
+                     "a new long password")
+    assert (changed.exit_code, changed.stdout) == (
+        0, f"password changed for {DEMO_FACILITATOR_EMAIL}\n")
+    with app.app_context():
+        user = db.session.execute(select(User)).scalar_one()
+        assert check_password_hash(user.password_hash, "a new long password")
+        assert not check_password_hash(user.password_hash, DEMO_FACILITATOR_PASSWORD)
+    again = invoke(app, runner, "seed-demo")
+    assert again.stdout.splitlines()[-1] == "demo facilitator present; its password has been changed"
+    short = invoke(app, runner, "set-password", DEMO_FACILITATOR_EMAIL, "--password", "short")
+    assert short.exit_code != 0 and "at least 8 characters" in short.output
+    unknown = invoke(app, runner, "set-password", "nobody@example.org", "--password", "long enough")
+    assert unknown.exit_code != 0 and "no user with email nobody@example.org" in unknown.output
 
 
 def test_seed_demo_keeps_areas_already_there(app, runner):
@@ -307,7 +329,7 @@ def test_add_area_adds_one_and_refuses_a_duplicate(app, runner):
 
     duplicate = invoke(app, runner, "add-area", "UPPER valley")
     assert duplicate.exit_code == 1
-    assert duplicate.stderr == "Error: there is already an area called UPPER valley\n"
+    assert duplicate.stderr == "Error: there is already an area called Upper Valley\n"
 
     with app.app_context():
         areas = db.session.execute(select(Area.name, Area.active)).all()
@@ -318,7 +340,7 @@ def test_add_area_refuses_a_demo_area_in_other_case(app, runner):
     assert invoke(app, runner, "seed-demo").exit_code == 0
     result = invoke(app, runner, "add-area", "mid county")
     assert result.exit_code == 1
-    assert result.stderr == "Error: there is already an area called mid county\n"
+    assert result.stderr == "Error: there is already an area called Mid County\n"
     assert count(app, Area) == len(DEMO_AREAS)
 
 
@@ -339,7 +361,9 @@ def test_add_area_refuses_a_blank_name(app, runner):
         (["seed-demo"], f"demo areas: {len(DEMO_AREAS)} added, 0 present\n"
                         "demo facilitator created\n"
                         f"Sign in as {DEMO_FACILITATOR_EMAIL} with password "
-                        f"{DEMO_FACILITATOR_PASSWORD}\n"),
+                        f"{DEMO_FACILITATOR_PASSWORD}\n"
+                        "Demo only: before others can reach this server, change it with "
+                        f"'flask --app moderation_app set-password {DEMO_FACILITATOR_EMAIL}'\n"),
         (["create-user", "fac@example.org", "--role", "admin", "--password", PASSWORD],
          "created admin fac@example.org\n"),
     ],

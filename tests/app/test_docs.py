@@ -20,7 +20,8 @@ def test_readme_starts_with_the_two_set_up_commands():
 def test_every_cli_command_is_in_the_readme(app):
     ours = {name for name, command in app.cli.commands.items()
             if command.callback.__module__ == "moderation_app.cli"}
-    assert ours == {"load-vignettes", "create-user", "create-token", "add-area", "seed-demo"}
+    assert ours == {"load-vignettes", "create-user", "set-password", "create-token", "add-area",
+                    "seed-demo"}
     for name in ours:
         assert f"`{name}" in README, name
 

@@ -116,7 +116,7 @@ def test_whole_huddle_through_the_forms(app, county):
     after = check_page(laptop.get(room))
     assert after.find("select", id="agreed-sensory").find("option", selected=True)["value"] == "0"
     phone_page = text_of(check_page(phones["AB"].get(f"/p/{huddle_id}")))
-    assert "Speech clearly the main need" in phone_page and "Agreed: ★ 4" in phone_page
+    assert "Speech clearly the main need" in phone_page and "Agreed: 4" in phone_page
 
     # The report page: figures for the facilitator, with the per-practitioner table.
     report = check_page(laptop.get(f"{room}/report"))
@@ -146,9 +146,17 @@ def test_whole_huddle_through_the_forms(app, county):
     figure = report.find(class_="app-summary__number", string=re.compile(r"\d\.\d\d"))
     assert figure.get_text() == f"{alpha.alpha:.2f}"
 
+    confirm = text_of(check_page(laptop.get(f"{room}/close")))
+    assert "Close “Spring secondary huddle”?" in confirm and "1 vignette in the running order was not opened" in confirm
     assert post_form(laptop, room, f"{room}/close", {}).status_code == 302
-    closed = text_of(check_page(phones["EF"].get(f"/p/{huddle_id}")))
+    closed_page = check_page(phones["EF"].get(f"/p/{huddle_id}"))
+    closed = text_of(closed_page)
     assert "This huddle has closed" in closed
+    # Afterwards a practitioner still sees each revealed vignette: spread, own level, agreed.
+    assert len(closed_page.select("figure.app-chart")) == 7
+    # EF scored social interaction 3 and cognition 2, where the group agreed 2 and 1.
+    assert "You: 3 · Agreed: 2" in closed and "You: 2 · Agreed: 1" in closed
+    assert "Speech clearly the main need" in closed
     refused = join_by_form(app.test_client(), code, "Late", "West")
     assert refused.status_code == 422
     assert "No open huddle has that code" in text_of(check_page(refused, 422))
@@ -250,3 +258,13 @@ def test_admin_manages_areas(app, county):
     post_form(admin, "/admin/areas", f"/admin/areas/{area_id}/rename", {"name": "Far West Coast"})
     post_form(admin, "/admin/areas", f"/admin/areas/{area_id}/restore", {})
     assert {"name": "Far West Coast"} in app.test_client().get("/api/v1/areas").get_json()
+
+
+def test_a_stale_join_link_says_so_before_the_form_is_filled(app, county, api):
+    created = api.call("POST", "/huddles", county.facilitator_token,
+                       json={"title": "Gone", "vignettes": ["V01"]}).get_json()
+    api.call("POST", f"/huddles/{created['id']}/close", county.facilitator_token)
+    page = check_page(app.test_client().get(f"/j/{created['join_code']}", follow_redirects=True))
+    assert "No open huddle has that code" in text_of(page.find(class_="govuk-error-summary"))
+    fresh = check_page(app.test_client().get("/"))
+    assert fresh.find(class_="govuk-error-summary") is None

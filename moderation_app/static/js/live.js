@@ -87,7 +87,8 @@
       if (result.ok) {
         try { window.localStorage.removeItem(pendingKey); } catch (e) { /* ignore */ }
         var n = Object.keys(result.body.saved || {}).length;
-        say("Saved " + n + " domain" + (n === 1 ? "" : "s") + ".");
+        var total = form.querySelectorAll("fieldset").length;
+        say("Saved: " + n + " of " + total + " domains" + (n === total ? ". You can still change them until the reveal." : "."));
       } else {
         try { window.localStorage.removeItem(pendingKey); } catch (e) { /* ignore */ }
         say(result.body.error || "Not saved.");
