@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -24,6 +25,7 @@ ENVIRONMENT_SETTINGS = {
     "VIGNETTES_DIR": "VIGNETTES_DIR",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
 }
 
 
@@ -90,6 +92,8 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
         LIVE_POLL_MS=1000,
         WTF_CSRF_TIME_LIMIT=None,
         PASSWORD_HASH_METHOD="scrypt",
+        MAX_CONTENT_LENGTH=256 * 1024,
+        TRUSTED_PROXIES=0,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -98,10 +102,20 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     for variable, key in ENVIRONMENT_SETTINGS.items():
         value = os.environ.get(variable)
         if value and (test_config is None or key not in test_config):
-            app.config[key] = _truthy(value) if key == "SESSION_COOKIE_SECURE" else value
+            if key == "SESSION_COOKIE_SECURE":
+                app.config[key] = _truthy(value)
+            elif key == "TRUSTED_PROXIES":
+                app.config[key] = int(value)
+            else:
+                app.config[key] = value
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance_path)
+
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a reverse proxy: take the client's address and scheme from its headers.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

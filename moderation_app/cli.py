@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -15,7 +16,6 @@ from .services import accounts
 from .services.errors import ServiceError
 
 DEMO_FACILITATOR_EMAIL = "facilitator@example.org"
-DEMO_FACILITATOR_PASSWORD = "huddle-demo-2026"
 
 
 def init_app(app: Flask) -> None:
@@ -105,16 +105,30 @@ def add_area(name: str) -> None:
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Add the demo areas and a demo facilitator, if they are not there yet."""
+    """Add the demo areas and a demo facilitator, if they are not there yet.
+
+    The demo facilitator's password is made up for this installation and kept in the
+    instance folder (``demo_password``), so it can be printed again on the next run.
+    """
     added = accounts.ensure_areas(accounts.DEMO_AREAS)
     click.echo(f"demo areas: {len(added)} added, {len(accounts.DEMO_AREAS) - len(added)} present")
+    password_file = Path(current_app.instance_path) / "demo_password"
     if accounts.find_user(DEMO_FACILITATOR_EMAIL) is None:
-        accounts.create_user(DEMO_FACILITATOR_EMAIL, Role.FACILITATOR.value,
-                             DEMO_FACILITATOR_PASSWORD)
+        password = new_demo_password()
+        accounts.create_user(DEMO_FACILITATOR_EMAIL, Role.FACILITATOR.value, password)
+        password_file.write_text(password + "\n", encoding="ascii")
+        password_file.chmod(0o600)
         click.echo("demo facilitator created")
-    if accounts.authenticate(DEMO_FACILITATOR_EMAIL, DEMO_FACILITATOR_PASSWORD) is None:
+    password = password_file.read_text(encoding="ascii").strip() if password_file.exists() else ""
+    if not password or accounts.authenticate(DEMO_FACILITATOR_EMAIL, password) is None:
         click.echo("demo facilitator present; its password has been changed")
         return
-    click.echo(f"Sign in as {DEMO_FACILITATOR_EMAIL} with password {DEMO_FACILITATOR_PASSWORD}")
+    click.echo(f"Sign in as {DEMO_FACILITATOR_EMAIL} with password {password}")
     click.echo(f"Demo only: before others can reach this server, change it with "
                f"'flask --app moderation_app set-password {DEMO_FACILITATOR_EMAIL}'")
+
+
+def new_demo_password() -> str:
+    """Four groups of four letters and digits without look-alikes: easy to type, hard to guess."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))

@@ -29,10 +29,13 @@ from .models import PHASES, Framework, Vignette, VignetteVersion
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 MAX_TITLE = 200
+MAX_VERSION = 100_000
+#: A vignette is a page or two; anything far longer is a mistake (and slow to check).
+MAX_FILE_BYTES = 64 * 1024
 
 #: Patterns that suggest personal data has crept into a vignette.
 PERSONAL_DATA_PATTERNS: dict[str, re.Pattern[str]] = {
-    "an email address": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
+    "an email address": re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
     "a phone number": re.compile(r"(?<!\d)(?:\+44\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"),
     "a UK postcode": re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"),
     "an NHS number": re.compile(r"(?<!\d)\d{3}[\s-]?\d{3}[\s-]?\d{4}(?!\d)"),
@@ -114,6 +117,10 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_version(value: Any) -> bool:
+    return _is_int(value) and 1 <= value <= MAX_VERSION
+
+
 def _parse_framework(path: Path, problems: list[str]) -> ParsedFramework | None:
     where = str(path)
     try:
@@ -134,8 +141,8 @@ def _parse_framework(path: Path, problems: list[str]) -> ParsedFramework | None:
         problems.append(f"{where}: the name must be {MAX_TITLE} characters or fewer")
     if not isinstance(data["key"], str) or not KEY_PATTERN.match(data["key"]):
         problems.append(f"{where}: key must be lower-case letters, digits and hyphens")
-    if not _is_int(data["version"]) or data["version"] < 1:
-        problems.append(f"{where}: version must be a whole number of at least 1")
+    if not _is_version(data["version"]):
+        problems.append(f"{where}: version must be a whole number from 1 to {MAX_VERSION}")
 
     scale = data["scale"]
     values: list[int] = []
@@ -181,12 +188,17 @@ def _parse_framework(path: Path, problems: list[str]) -> ParsedFramework | None:
             problems.append(f"{where}: domain {label}: missing 'name'")
         domain_levels = domain.get("levels")
         if values and (
-            not isinstance(domain_levels, dict) or sorted(domain_levels) != values
+            not isinstance(domain_levels, dict)
+            or sorted(domain_levels, key=repr) != sorted(values, key=repr)
         ):
             problems.append(
                 f"{where}: domain {label}: 'levels' must describe every value {values[0]}..{values[-1]}"
             )
-    for boundary in data.get("decision_boundaries") or []:
+    boundaries = data.get("decision_boundaries") or []
+    if not isinstance(boundaries, list):
+        problems.append(f"{where}: decision_boundaries must be a list, e.g. - between: [2, 3]")
+        boundaries = []
+    for boundary in boundaries:
         between = boundary.get("between") if isinstance(boundary, dict) else None
         if (
             not isinstance(between, list)
@@ -244,6 +256,11 @@ def _first_line(exc: Exception) -> str:
 
 def _parse_vignette(path: Path, problems: list[str]) -> ParsedVignette | None:
     where = str(path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        problems.append(f"{where}: the file is {size // 1024} KB; a vignette may be at most "
+                        f"{MAX_FILE_BYTES // 1024} KB")
+        return None
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -274,13 +291,15 @@ def _parse_vignette(path: Path, problems: list[str]) -> ParsedVignette | None:
         problems.append(f"{where}: code '{code}' may use only letters, digits, '-' and '_' "
                         "(at most 32 characters)")
     title = " ".join(str(meta["title"]).split())
-    if len(title) > MAX_TITLE:
+    if not isinstance(meta["title"], (str, int, float)) or isinstance(meta["title"], bool):
+        problems.append(f"{where}: title must be text")
+    elif len(title) > MAX_TITLE:
         problems.append(f"{where}: the title has {len(title)} characters; "
                         f"at most {MAX_TITLE} are allowed")
     if meta["phase"] not in PHASES:
         problems.append(f"{where}: phase '{meta['phase']}' is not one of {', '.join(PHASES)}")
-    if not _is_int(meta["version"]) or meta["version"] < 1:
-        problems.append(f"{where}: version must be a whole number of at least 1")
+    if not _is_version(meta["version"]):
+        problems.append(f"{where}: version must be a whole number from 1 to {MAX_VERSION}")
     framework_key = meta.get("framework")
     if framework_key is not None and not isinstance(framework_key, str):
         problems.append(f"{where}: framework must be a framework's key, e.g. 'needs'")

@@ -28,3 +28,6 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+#: Joining (API and form together) per client address: a room behind one school
+#: network can all join, while guessing among 25**6 codes stays hopeless.
+JOIN_LIMIT = "60 per minute"

@@ -331,11 +331,6 @@ class Participant(db.Model):
     practitioner: Mapped[Practitioner] = relationship(back_populates="memberships")
     area: Mapped[Area] = relationship()
 
-    @property
-    def pseudonym(self) -> str:
-        """A stable, non-identifying label for exports: ``P<id>``."""
-        return f"P{self.id}"
-
 
 class Rating(db.Model):
     """One score: (huddle, vignette version, domain, participant, round)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_wtf import FlaskForm
 from jinja2 import StrictUndefined
 
@@ -48,4 +48,7 @@ def init_app(app: Flask) -> None:
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static":
+            # Pages hold scores and names: keep them out of shared and back-button caches.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest as HTTPBadRequest
 
 from ..auth_loader import api_viewer, require_staff
-from ..extensions import limiter
+from ..extensions import JOIN_LIMIT, limiter
 from ..services import accounts, huddles, reports
 from ..services.errors import BadRequest, Invalid
 
@@ -22,7 +22,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def _json_body() -> dict[str, Any]:
     try:
         body = request.get_json(force=True, silent=False)
-    except HTTPBadRequest:
+    except (HTTPBadRequest, RecursionError, ValueError):
         raise BadRequest("the request body must be a JSON object") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
@@ -85,7 +85,7 @@ def create_huddle():
 
 
 @bp.post("/join")
-@limiter.limit("60 per minute")
+@limiter.shared_limit(JOIN_LIMIT, scope="join")
 def join():
     body = _json_body()
     for name in ("join_code", "name", "area"):
@@ -113,17 +113,23 @@ def join():
 def state(huddle_id: int):
     viewer = api_viewer()
     huddle = huddles.get_huddle(huddle_id)
-    payload = huddles.live_state(huddle, viewer)
-    response = jsonify(payload)
+    # Every change anyone could see bumps the huddle's revision, so the revision and who is
+    # asking make the ETag: an unchanged poll is answered without building the state.
+    etag = huddles.state_etag(huddle, viewer)
+    if etag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = jsonify(huddles.live_state(huddle, viewer))
+    response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache, private"
-    response.add_etag()
-    return response.make_conditional(request)
+    return response
 
 
 @bp.post("/huddles/<int:huddle_id>/open")
 def open_next(huddle_id: int):
+    viewer = api_viewer()
     huddle = huddles.get_huddle(huddle_id)
-    item = huddles.open_next(huddle, api_viewer())
+    item = huddles.open_next(huddle, viewer)
     return jsonify(status=huddle.status, vignette=huddles.vignette_payload(item))
 
 
@@ -154,7 +160,7 @@ def put_consensus(huddle_id: int, vignette_code: str):
     huddle = huddles.get_huddle(huddle_id)
     body = _json_body()
     item = huddles.record_consensus(
-        huddle, viewer, vignette_code, body.get("scores"), body.get("note")
+        huddle, viewer, vignette_code, body.get("scores"), body.get("note", huddles.KEEP_NOTE)
     )
     return jsonify(vignette=vignette_code, scores=item.consensus_scores(), note=item.consensus_note)
 

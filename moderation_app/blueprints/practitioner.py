@@ -20,7 +20,7 @@ from flask import (
 )
 
 from ..auth_loader import device_practitioner, web_viewer
-from ..extensions import limiter
+from ..extensions import JOIN_LIMIT, limiter
 from ..forms import JoinForm, choices
 from ..services import accounts, huddles
 from ..services.errors import NotFound, ServiceError
@@ -41,7 +41,7 @@ def join_link(code: str):
 
 
 @bp.route("/", methods=["GET", "POST"])
-@limiter.limit("60 per minute", methods=["POST"])
+@limiter.shared_limit(JOIN_LIMIT, scope="join", methods=["POST"])
 def start():
     """Join a huddle: the first page on a phone."""
     practitioner = device_practitioner()

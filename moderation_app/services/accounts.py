@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 from collections.abc import Iterable
 
 from flask import current_app
@@ -13,6 +15,7 @@ from ..extensions import db
 from ..models import ApiToken, Area, Role, User
 from . import tokens
 from .errors import Conflict, Invalid, NotFound
+from .text import clean_text, is_storable, valid_id
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
@@ -34,7 +37,7 @@ def normalise_email(email: str) -> str:
 
 def create_user(email: str, role: str, password: str) -> User:
     email = normalise_email(email)
-    if not EMAIL_PATTERN.match(email):
+    if not EMAIL_PATTERN.match(email) or not is_storable(email) or len(email) > 254:
         raise Invalid(f"'{email}' is not an email address", field="email")
     if role not in {r.value for r in Role}:
         raise Invalid(f"role must be one of {', '.join(r.value for r in Role)}", field="role")
@@ -48,6 +51,8 @@ def create_user(email: str, role: str, password: str) -> User:
 
 
 def find_user(email: str) -> User | None:
+    if not is_storable(email) or len(email) > 254:
+        return None
     return db.session.execute(
         select(User).where(User.email == normalise_email(email))
     ).scalar_one_or_none()
@@ -77,9 +82,18 @@ def set_password(email: str, password: str) -> User:
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    if user is None:
+        # Spend as long as a real check, so timing does not tell which emails have accounts.
+        check_password_hash(_timing_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return None
+    if not user.active or not check_password_hash(user.password_hash, password):
         return None
     return user
+
+
+@functools.cache
+def _timing_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method)
 
 
 def create_api_token(email: str) -> str:
@@ -125,6 +139,8 @@ def list_areas(*, include_inactive: bool = False) -> list[Area]:
 
 
 def find_area(name: str, *, active_only: bool = True) -> Area | None:
+    if not isinstance(name, str) or not is_storable(name) or len(name) > 120:
+        return None
     query = select(Area).where(func.lower(Area.name) == name.strip().lower())
     if active_only:
         query = query.where(Area.active)
@@ -132,11 +148,7 @@ def find_area(name: str, *, active_only: bool = True) -> Area | None:
 
 
 def _clean_area_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise Invalid("enter the area's name", field="name")
-    if len(name) > 120:
-        raise Invalid("an area's name must be 120 characters or fewer", field="name")
+    name = clean_text(name, field="name", label="the area's name", max_length=120, required=True)
     if name[0] in "=+-@":
         # Such names would run as formulas when an export is opened in a spreadsheet.
         raise Invalid("an area's name cannot start with =, +, - or @", field="name")
@@ -155,7 +167,7 @@ def add_area(name: str) -> Area:
 
 
 def rename_area(area_id: int, new_name: str) -> Area:
-    area = db.session.get(Area, area_id)
+    area = db.session.get(Area, area_id) if valid_id(area_id) else None
     if area is None:
         raise NotFound("no such area")
     new_name = _clean_area_name(new_name)
@@ -169,7 +181,7 @@ def rename_area(area_id: int, new_name: str) -> Area:
 
 def set_area_active(area_id: int, active: bool) -> Area:
     """Retire or restore an area. Retired areas keep their history but take no new joins."""
-    area = db.session.get(Area, area_id)
+    area = db.session.get(Area, area_id) if valid_id(area_id) else None
     if area is None:
         raise NotFound("no such area")
     area.active = active

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from ..content import CODE_PATTERN
 from ..extensions import db
 from ..models import (
     INDEPENDENT_ROUND,
@@ -38,6 +39,7 @@ from ..models import (
 )
 from . import accounts, tokens
 from .errors import Conflict, Forbidden, Invalid, NotFound
+from .text import clean_text, shorten, valid_id
 from .scoring import domain_distribution
 
 #: Join codes avoid characters that are easily confused: 0/O, 1/I/L, 2/Z, 5/S, 8/B.
@@ -45,7 +47,13 @@ JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 JOIN_CODE_LENGTH = 6
 MAX_TITLE = 200
 MAX_NAME = 80
+MAX_ROLE = 80
+MAX_SETTING = 120
 MAX_NOTE = 2000
+MAX_VIGNETTES = 50
+
+#: Passed for ``note`` when the note should stay as it is.
+KEEP_NOTE = object()
 
 
 @dataclass(frozen=True)
@@ -109,11 +117,8 @@ def create_huddle(
 ) -> Huddle:
     if not owner.can_facilitate:
         raise Forbidden("only facilitators and admins can create huddles")
-    title = " ".join((title or "").split())
-    if not title:
-        raise Invalid("give the huddle a title", field="title")
-    if len(title) > MAX_TITLE:
-        raise Invalid(f"the title must be {MAX_TITLE} characters or fewer", field="title")
+    title = clean_text(title, field="title", label="the huddle's title", max_length=MAX_TITLE,
+                       required=True)
     if phase in ("", None):
         phase = None
     elif phase not in PHASES:
@@ -122,20 +127,24 @@ def create_huddle(
     if host_area:
         area = accounts.find_area(host_area)
         if area is None:
-            raise Invalid(f"'{host_area}' is not one of the LA's areas", field="host_area")
+            raise Invalid(f"'{shorten(host_area)}' is not one of the LA's areas", field="host_area")
     if not vignette_codes:
         raise Invalid("choose at least one vignette", field="vignettes")
     if len(set(vignette_codes)) != len(vignette_codes):
         raise Invalid("a vignette is chosen more than once", field="vignettes")
-    versions = latest_versions(vignette_codes)
-    missing = sorted(set(vignette_codes) - {v.vignette.code for v in versions})
+    if len(vignette_codes) > MAX_VIGNETTES:
+        raise Invalid(f"a huddle can hold at most {MAX_VIGNETTES} vignettes", field="vignettes")
+    known = [c for c in vignette_codes if CODE_PATTERN.match(c)]
+    versions = latest_versions(known)
+    missing = [c for c in vignette_codes if c not in {v.vignette.code for v in versions}]
     if missing:
-        raise Invalid(f"unknown vignette code(s): {', '.join(missing)}", field="vignettes")
+        listed = ", ".join(shorten(c, 20) for c in missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise Invalid(f"unknown vignette code(s): {listed}", field="vignettes")
     cofacilitators = []
     for email in cofacilitator_emails or []:
         user = accounts.find_user(email)
         if user is None or not user.can_facilitate:
-            raise Invalid(f"{email} is not a facilitator's email", field="cofacilitators")
+            raise Invalid(f"{shorten(email)} is not a facilitator's email", field="cofacilitators")
         if user.id != owner.id and user not in cofacilitators:
             cofacilitators.append(user)
     huddle = Huddle(
@@ -172,7 +181,7 @@ def huddles_for(user: User) -> list[Huddle]:
 
 
 def get_huddle(huddle_id: int) -> Huddle:
-    huddle = db.session.get(Huddle, huddle_id)
+    huddle = db.session.get(Huddle, huddle_id) if valid_id(huddle_id) else None
     if huddle is None:
         raise NotFound("no such huddle")
     return huddle
@@ -259,16 +268,13 @@ def join_huddle(
     huddle = find_open_by_join_code(join_code or "")
     if huddle is None:
         raise NotFound("no open huddle has that join code")
-    name = " ".join((name or "").split())
-    if not name:
-        raise Invalid("enter your name or initials", field="name")
-    if len(name) > MAX_NAME:
-        raise Invalid(f"your name must be {MAX_NAME} characters or fewer", field="name")
+    name = clean_text(name, field="name", label="your name or initials", max_length=MAX_NAME,
+                      required=True)
+    role = clean_text(role, field="role", label="your role", max_length=MAX_ROLE)
+    setting = clean_text(setting, field="setting", label="your setting", max_length=MAX_SETTING)
     area_row = accounts.find_area(area or "")
     if area_row is None:
         raise Invalid("choose your area from the list", field="area")
-    role = " ".join((role or "").split())[:80] or None
-    setting = " ".join((setting or "").split())[:120] or None
     practitioner = None
     if participant_token:
         practitioner = practitioner_for_token(participant_token)
@@ -471,17 +477,19 @@ def reveal(huddle: Huddle, viewer: Viewer) -> dict[str, dict[str, Any]]:
 
 
 def record_consensus(
-    huddle: Huddle, viewer: Viewer, vignette_code: str, scores: Any, note: Any = None
+    huddle: Huddle, viewer: Viewer, vignette_code: str, scores: Any, note: Any = KEEP_NOTE
 ) -> HuddleItem:
-    """Record (or amend) the agreed score per domain for a revealed vignette."""
+    """Record (or amend) the agreed score per domain for a revealed vignette.
+
+    Domains not given keep their agreed score; ``note`` replaces the note ("" clears it)
+    unless it is :data:`KEEP_NOTE`.
+    """
     require_facilitator(huddle, viewer)
     item = _item_for_code(huddle, vignette_code)
     clean = validate_scores(item, scores)
-    if note is not None and not isinstance(note, str):
-        raise Invalid("note must be text", field="note")
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise Invalid(f"the note must be {MAX_NOTE} characters or fewer", field="note")
+    if note is not KEEP_NOTE:
+        note = clean_text(note, field="note", label="the note", max_length=MAX_NOTE,
+                          multiline=True)
     if huddle.status == HuddleStatus.CLOSED.value:
         raise Conflict("this huddle has closed")
     if item.state != ItemState.REVEALED.value:
@@ -494,8 +502,8 @@ def record_consensus(
             current[domain].score = score
         else:
             item.consensus.append(ConsensusScore(domain=domain, score=score))
-    if note or item.consensus_note is None:
-        item.consensus_note = note or None
+    if note is not KEEP_NOTE:
+        item.consensus_note = note
     item.consensus_recorded_at = utcnow()
     db.session.commit()
     return item
@@ -579,6 +587,17 @@ def vignette_payload(item: HuddleItem, *, with_text: bool = True) -> dict[str, A
     if with_text:
         payload["text"] = version.body_markdown
     return payload
+
+
+def state_etag(huddle: Huddle, viewer: Viewer) -> str:
+    """An ETag for :func:`live_state`: the huddle's revision and who is looking.
+
+    Checks the viewer may see the huddle, so a 304 is never an answer to a stranger.
+    """
+    if viewer.user is not None and huddle.is_facilitator(viewer.user):
+        return f"h{huddle.id}-r{huddle.revision}-f"
+    participant = require_participant(huddle, viewer)
+    return f"h{huddle.id}-r{huddle.revision}-p{participant.id}"
 
 
 def live_state(huddle: Huddle, viewer: Viewer) -> dict[str, Any]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 from typing import Any
 
 import pandas as pd
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -27,6 +30,17 @@ EXPORT_COLUMNS = (
     "unit", "huddle", "vignette", "version", "domain", "participant", "area", "score",
     "submitted_at",
 )
+
+
+def pseudonym(participant: Participant) -> str:
+    """A label for exports that cannot be traced back to join order or database ids.
+
+    A keyed hash (HMAC-SHA256 with the app's secret key) of the participant's id: stable
+    for the life of the deployment, meaningless without the key.
+    """
+    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    mac = hmac.new(key, f"participant:{participant.id}".encode("ascii"), hashlib.sha256)
+    return "P" + mac.hexdigest()[:10]
 
 
 def unit_id(version: VignetteVersion, domain: str) -> str:
@@ -141,7 +155,7 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
 def ratings_csv(huddle: Huddle) -> str:
     """The huddle's independent scores of revealed vignettes in long format, one row per score.
 
-    ``unit`` is ``CODE@vVERSION/domain`` and ``participant`` a pseudonym (``P<id>``), so
+    ``unit`` is ``CODE@vVERSION/domain`` and ``participant`` a :func:`pseudonym`, so
     ``python -m stats agreement`` on this file reproduces the report's alpha.
     """
     buffer = io.StringIO()
@@ -157,7 +171,7 @@ def ratings_csv(huddle: Huddle) -> str:
                 version.vignette.code,
                 version.version,
                 rating.domain,
-                participant.pseudonym,
+                pseudonym(participant),
                 participant.area.name,
                 rating.score,
                 rating.submitted_at.isoformat(timespec="seconds"),

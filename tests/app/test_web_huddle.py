@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from moderation_app.extensions import db
 from moderation_app.models import Huddle, Participant, Rating
+from moderation_app.services.reports import pseudonym
 from stats import krippendorff_alpha_long
 
 from .helpers import DOMAINS, check_page, csrf_from, login, text_of
@@ -136,7 +137,8 @@ def test_whole_huddle_through_the_forms(app, county):
     with app.app_context():
         stored = db.session.execute(select(Rating)).scalars().all()
         assert len(stored) == 21
-        pseudonyms = {p.pseudonym: p for p in db.session.execute(select(Participant)).scalars()}
+        pseudonyms = {pseudonym(p): p for p in db.session.execute(select(Participant)).scalars()}
+        assert all(re.fullmatch(r"P[0-9a-f]{10}", label) for label in pseudonyms)
         for row in table:
             person = pseudonyms[row["participant"]]
             assert row["area"] == person.area.name
