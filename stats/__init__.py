@@ -10,7 +10,9 @@ krippendorff
     Krippendorff's alpha (nominal, ordinal, interval, ratio), any pattern of
     missing ratings, through the coincidence matrix.
 calibration
-    Each rater's scores against reference (or agreed) scores.
+    Each rater's scores against reference (or agreed) scores, with a tolerance verdict.
+gwet
+    Gwet's AC1 and AC2 and the Brennan-Prediger coefficient, with variances.
 descriptives
     Per-unit counts, median, quartiles, mean and SD; percent agreement.
 errors
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import StatsInputError
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
-    from .calibration import RaterCalibration, calibrate_raters
+    from .calibration import RaterCalibration, Tolerance, calibrate_raters
     from .descriptives import (
         PercentAgreement,
         UnitDescriptives,
@@ -37,6 +39,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         percent_exact_agreement,
         percent_within_one,
         unit_descriptives,
+    )
+    from .gwet import (
+        AgreementCoefficient,
+        brennan_prediger,
+        brennan_prediger_table,
+        gwet_ac1,
+        gwet_ac1_table,
+        gwet_ac2,
+        gwet_ac2_table,
     )
     from .krippendorff import (
         LEVELS,
@@ -54,7 +65,19 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
 
 #: Public name -> submodule that defines it.
 _SUBMODULE_OF = {
-    **dict.fromkeys(["RaterCalibration", "calibrate_raters"], "calibration"),
+    **dict.fromkeys(["RaterCalibration", "Tolerance", "calibrate_raters"], "calibration"),
+    **dict.fromkeys(
+        [
+            "AgreementCoefficient",
+            "brennan_prediger",
+            "brennan_prediger_table",
+            "gwet_ac1",
+            "gwet_ac1_table",
+            "gwet_ac2",
+            "gwet_ac2_table",
+        ],
+        "gwet",
+    ),
     **dict.fromkeys(
         [
             "LEVELS",

@@ -157,6 +157,7 @@ def _check_in_domain(
     value_domain: np.ndarray | None,
     name: str,
     where: Callable[[int], str],
+    domain_name: str = "value_domain",
 ) -> None:
     """Refuse the first score (in input order) that is not in the declared scale."""
     if value_domain is None:
@@ -166,7 +167,7 @@ def _check_in_domain(
         i = outside[0]
         raise StatsInputError(
             f"{name} holds the score {format_value(score[i])} {where(i)}, which is not in "
-            f"value_domain ({_format_values(value_domain)})"
+            f"{domain_name} ({_format_values(value_domain)})"
         )
 
 
@@ -251,6 +252,7 @@ def read_long(
     score: Hashable,
     value_domain: np.ndarray | None,
     name: str = "frame",
+    domain_name: str = "value_domain",
 ) -> Ratings:
     """Read a long table: one row per rating.
 
@@ -302,7 +304,7 @@ def read_long(
         _check_one_score_per_rater(
             rated, unit_code, rater_code, unit_labels, rater_labels, index, name
         )
-    _check_in_domain(x[rated], value_domain, name, lambda i: where_row(rated[i]))
+    _check_in_domain(x[rated], value_domain, name, lambda i: where_row(rated[i]), domain_name)
     return Ratings(
         unit_code=unit_code[rated],
         score=x[rated],

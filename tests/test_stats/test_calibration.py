@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stats import StatsInputError, calibrate_raters
+from stats import StatsInputError, Tolerance, calibrate_raters
 
 
 def test_hand_worked_example():
@@ -60,3 +60,89 @@ def test_agrees_with_a_direct_computation(rows):
 def test_bad_input_is_named(frame, message):
     with pytest.raises(StatsInputError, match=message):
         calibrate_raters(frame)
+
+
+# --- Quadratic-weighted kappa against the reference, and the tolerance verdict -------------
+
+
+def direct_quadratic_kappa(x: list[int], r: list[int]) -> float:
+    """Cohen's (1968) kappa with weights (i - j)^2: 1 - mean squared difference of the pairs
+    over the mean squared difference of every score with every reference."""
+    x_a, r_a = np.array(x, dtype=float), np.array(r, dtype=float)
+    observed = np.mean((x_a - r_a) ** 2)
+    chance = np.mean((x_a[:, None] - r_a[None, :]) ** 2)
+    return 1.0 - observed / chance
+
+
+@settings(max_examples=60, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=2, max_size=30))
+def test_quadratic_kappa_agrees_with_direct_definition(pairs):
+    frame = pd.DataFrame(pairs, columns=["score", "reference"]).assign(rater="a")
+    (result,) = calibrate_raters(frame, categories=range(6))
+    x, r = zip(*pairs)
+    if len(set(x) | set(r)) == 1:
+        assert result.quadratic_weighted_kappa is None
+        assert "all the same level" in result.kappa_reason
+        return
+    assert result.quadratic_weighted_kappa == pytest.approx(direct_quadratic_kappa(x, r), abs=1e-12)
+
+
+def test_quadratic_kappa_matches_scikit_learn():
+    metrics = pytest.importorskip("sklearn.metrics")
+    x = [2, 3, 3, 4, 1, 0, 5, 5, 2, 1]
+    r = [2, 2, 3, 3, 1, 0, 4, 5, 3, 1]
+    frame = pd.DataFrame({"rater": "a", "score": x, "reference": r})
+    (result,) = calibrate_raters(frame)
+    expected = metrics.cohen_kappa_score(x, r, weights="quadratic")
+    assert result.quadratic_weighted_kappa == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "differences, tolerance, within, verdict",
+    [
+        ([0, 0, 1, -1, 0, 0, 0, 0, 0, 1], Tolerance(), True, "within tolerance"),
+        # 9 of 10 within one level is exactly the default limit: within.
+        ([0, 0, 0, 0, 0, 0, 0, 0, 0, 2], Tolerance(), True, "within tolerance"),
+        ([0, 0, 0, 0, 0, 0, 0, 0, 2, 2], Tolerance(), False,
+         "fewer than 90% of scores within one level (80%)"),
+        ([1, 1, 1, 1, 0, 1, 1, 1, 0, 1], Tolerance(), False,
+         "scores higher than the reference by 0.8 levels on average"),
+        ([-1, -1, 0, -1, 0, -1, 0, 0, 0, -1], Tolerance(), True, "within tolerance"),
+        ([-1, -1, 0, -1, 0, -1, 0, 0, 0, -1], Tolerance(max_abs_mean_signed_difference=0.4),
+         False, "scores lower than the reference by 0.5 levels on average"),
+    ],
+)
+def test_tolerance_verdict(differences, tolerance, within, verdict):
+    reference = [2] * len(differences)
+    frame = pd.DataFrame({
+        "rater": "a", "score": [2 + d for d in differences], "reference": reference,
+    })
+    (result,) = calibrate_raters(frame, categories=range(6), tolerance=tolerance)
+    assert (result.within_tolerance, result.verdict) == (within, verdict)
+
+
+def test_rater_without_any_reference_has_no_verdict():
+    frame = pd.DataFrame({"rater": ["a", "b"], "score": [1, 2], "reference": [1, None]})
+    a, b = calibrate_raters(frame)
+    assert a.within_tolerance is True
+    assert b.within_tolerance is None and b.quadratic_weighted_kappa is None
+    assert b.verdict == "no scores with a reference to compare"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"share_within_one_min": 90}, "share between 0 and 1"),
+    ({"share_within_one_min": "high"}, "must be a number"),
+    ({"max_abs_mean_signed_difference": -0.1}, ">= 0"),
+    ({"max_abs_mean_signed_difference": float("inf")}, "finite"),
+])
+def test_bad_tolerance_is_named(kwargs, message):
+    with pytest.raises(StatsInputError, match=message):
+        Tolerance(**kwargs)
+
+
+def test_score_off_the_declared_scale_is_named():
+    frame = pd.DataFrame({"rater": ["a", "a"], "score": [1, 7], "reference": [1, 2]})
+    with pytest.raises(StatsInputError, match=r"'score' holds 7 in the row labelled 1"):
+        calibrate_raters(frame, categories=range(6))
+    with pytest.raises(StatsInputError, match="tolerance must be a Tolerance"):
+        calibrate_raters(frame.iloc[:1], tolerance=0.9)
