@@ -50,8 +50,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         gwet_ac2_table,
     )
     from .krippendorff import (
+        ALPHA_THRESHOLDS,
         LEVELS,
         MAX_DISTINCT_VALUES,
+        AlphaBootstrap,
         AlphaResult,
         CoincidenceMatrix,
         alpha_from_coincidences,
@@ -60,6 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         krippendorff_alpha,
         krippendorff_alpha_all_levels,
         krippendorff_alpha_all_levels_long,
+        krippendorff_alpha_bootstrap,
         krippendorff_alpha_long,
     )
 
@@ -80,8 +83,10 @@ _SUBMODULE_OF = {
     ),
     **dict.fromkeys(
         [
+            "ALPHA_THRESHOLDS",
             "LEVELS",
             "MAX_DISTINCT_VALUES",
+            "AlphaBootstrap",
             "AlphaResult",
             "CoincidenceMatrix",
             "alpha_from_coincidences",
@@ -90,6 +95,7 @@ _SUBMODULE_OF = {
             "krippendorff_alpha",
             "krippendorff_alpha_all_levels",
             "krippendorff_alpha_all_levels_long",
+            "krippendorff_alpha_bootstrap",
             "krippendorff_alpha_long",
         ],
         "krippendorff",

@@ -76,6 +76,7 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 
 from ._ratings import (
     Ratings,
@@ -88,8 +89,10 @@ from ._ratings import (
 from .errors import StatsInputError
 
 __all__ = [
+    "ALPHA_THRESHOLDS",
     "LEVELS",
     "MAX_DISTINCT_VALUES",
+    "AlphaBootstrap",
     "AlphaResult",
     "CoincidenceMatrix",
     "alpha_from_coincidences",
@@ -98,6 +101,7 @@ __all__ = [
     "krippendorff_alpha",
     "krippendorff_alpha_all_levels",
     "krippendorff_alpha_all_levels_long",
+    "krippendorff_alpha_bootstrap",
     "krippendorff_alpha_long",
 ]
 
@@ -183,6 +187,71 @@ class AlphaResult:
     n_pairable_values: int
     n_ratings: int
     values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class AlphaBootstrap:
+    """Krippendorff's alpha with a bootstrap distribution over units.
+
+    Attributes
+    ----------
+    level : str
+        Level of measurement.
+    alpha : float or None
+        Alpha of the data themselves; None when undefined (see ``reason``).
+    ci : tuple of (float, float) or None
+        Percentile interval of the replicates at ``confidence``.
+    confidence : float
+        Coverage of ``ci``, e.g. 0.95.
+    se : float or None
+        Standard deviation of the replicates (the bootstrap standard error).
+    p_below : dict of float to float or None
+        For each threshold t, the share of replicates with alpha < t: the
+        probability, under the bootstrap, that the data's reliability falls
+        short of t (Hayes & Krippendorff 2007 report it for .667 and .800).
+    n_boot : int
+        Replicates drawn.
+    n_defined : int
+        Replicates in which alpha was defined (a replicate whose resampled units
+        all hold one and the same value has no variation); ``ci``, ``se`` and
+        ``p_below`` use these only.
+    n_resampled_units : int
+        Pairable units resampled in each replicate.
+    seed : int or None
+        The seed given (None when a Generator or nothing was given).
+    method : str
+        How the replicates were drawn.
+    reason : str or None
+        Why ``alpha`` or the interval is None; None when both are defined.
+    """
+
+    level: str
+    alpha: float | None
+    ci: tuple[float, float] | None
+    confidence: float
+    se: float | None
+    p_below: dict[float, float] | None
+    n_boot: int
+    n_defined: int
+    n_resampled_units: int
+    seed: int | None
+    method: str
+    reason: str | None
+
+
+#: How :func:`krippendorff_alpha_bootstrap` resamples.
+BOOTSTRAP_METHOD: Final[str] = (
+    "nonparametric bootstrap over units: each replicate draws the pairable units with "
+    "replacement (as many as there are) and recomputes alpha from their coincidences; "
+    "percentile interval"
+)
+
+#: Krippendorff's (2019) thresholds: rely on data with alpha >= .800; draw tentative
+#: conclusions only from .667 <= alpha < .800.
+ALPHA_THRESHOLDS: Final[tuple[float, float]] = (0.667, 0.800)
+
+#: Largest number of bootstrap replicates accepted.
+MAX_BOOTSTRAP: Final[int] = 1_000_000
 
 
 # --------------------------------------------------------------------------
@@ -621,6 +690,144 @@ def krippendorff_alpha_all_levels_long(
     return _all_levels(_coincidences(ratings, domain))
 
 
+def krippendorff_alpha_bootstrap(
+    frame: pd.DataFrame,
+    level: Level = "ordinal",
+    *,
+    n_boot: int = 1000,
+    seed: int | np.random.Generator | None = None,
+    confidence: float = 0.95,
+    thresholds: Sequence[float] = ALPHA_THRESHOLDS,
+    unit: Hashable = "unit",
+    rater: Hashable = "rater",
+    score: Hashable = "score",
+    value_domain: Sequence[float] | None = None,
+) -> AlphaBootstrap:
+    r"""Krippendorff's alpha with a bootstrap confidence interval and the risk of falling short.
+
+    Replicate :math:`b` draws the :math:`U` pairable units (units with two or
+    more ratings, in order of first appearance) with replacement, using
+    ``rng.integers(0, U, size=U)``, and recomputes alpha from the sum of the
+    drawn units' coincidences, :math:`o^{(b)}_{ck} = \sum_u w^{(b)}_u\,o_{u,ck}`
+    with :math:`w^{(b)}_u` the number of times unit :math:`u` was drawn. The
+    interval is the percentile interval of the replicates; ``p_below[t]`` is
+    the share of replicates below :math:`t`.
+
+    Units are the sampling unit here, as in most reliability studies (the
+    vignettes could have been others). Hayes & Krippendorff's (2007) KALPHA
+    macro resamples pairs of values instead; its interval is similar in
+    large samples but not identical.
+
+    The cost is one sparse product per batch of replicates: O(B P) for B
+    replicates and P = the number of (unit, value, value) terms, plus
+    O(B V^2) for the metric, so 1,000 replicates on 100,000 ratings take
+    well under a second.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per rating; see :func:`krippendorff_alpha_long`.
+    level : {"nominal", "ordinal", "interval", "ratio"}, default "ordinal"
+        Level of measurement. For "ordinal" the metric is recomputed from
+        each replicate's marginals.
+    n_boot : int, default 1000
+        Number of replicates (1 to :data:`MAX_BOOTSTRAP`).
+    seed : int or numpy.random.Generator, optional
+        Seed of ``numpy.random.default_rng``, or a Generator to draw from.
+        The same seed gives the same replicates.
+    confidence : float, default 0.95
+        Coverage of the percentile interval, strictly between 0 and 1.
+    thresholds : sequence of float, default (0.667, 0.800)
+        Values for ``p_below``.
+    unit, rater, score : hashable, optional
+        Names of the unit, rater and score columns.
+    value_domain : sequence of float, optional
+        The declared scale.
+
+    Returns
+    -------
+    AlphaBootstrap
+        ``alpha`` None with a ``reason`` when alpha of the data is undefined
+        (then nothing is resampled); ``ci`` None with a ``reason`` when fewer
+        than two replicates have a defined alpha.
+
+    Raises
+    ------
+    StatsInputError
+        As :func:`krippendorff_alpha_long`; also when ``n_boot``,
+        ``confidence``, ``seed`` or ``thresholds`` are not acceptable.
+
+    References
+    ----------
+    .. [1] Hayes, A. F., & Krippendorff, K. (2007). Answering the call for a
+       standard reliability measure for coding data. Communication Methods
+       and Measures, 1(1), 77-89. doi:10.1080/19312450709336664
+    .. [2] Efron, B., & Tibshirani, R. J. (1993). An Introduction to the
+       Bootstrap, chapter 13. Chapman & Hall. doi:10.1201/9780429246593
+
+    Examples
+    --------
+    Krippendorff's (2011) example (ordinal alpha .815) has only 11 pairable
+    units, so the interval is wide and alpha may well fall below .800:
+
+    >>> import pandas as pd
+    >>> rows = {"A": [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+    ...         "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+    ...         "C": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+    ...         "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None]}
+    >>> frame = pd.DataFrame({"unit": list(range(1, 13)) * 4,
+    ...                       "rater": [r for r in rows for _ in range(12)],
+    ...                       "score": [s for scores in rows.values() for s in scores]})
+    >>> result = krippendorff_alpha_bootstrap(frame, "ordinal", n_boot=2000, seed=1)
+    >>> round(result.alpha, 3), result.n_resampled_units, result.n_defined
+    (0.815, 11, 2000)
+    >>> result.ci[0] < 0.7 < result.alpha < result.ci[1] <= 1.0
+    True
+    >>> 0.2 < result.p_below[0.8] < 0.6
+    True
+    """
+    domain = read_value_domain(value_domain)
+    _check_level(level)
+    n_boot = _check_count(n_boot, "n_boot", 1, MAX_BOOTSTRAP)
+    confidence = _check_share(confidence, "confidence")
+    thresholds = _check_thresholds(thresholds)
+    rng, seed_value = _make_rng(seed)
+    ratings = read_long(frame, unit=unit, rater=rater, score=score, value_domain=domain)
+    cm = _coincidences(ratings, domain)
+    point = alpha_from_coincidences(cm, level)
+
+    def result(**values: Any) -> AlphaBootstrap:
+        fields: dict[str, Any] = {
+            "level": level, "alpha": point.alpha, "ci": None, "confidence": confidence,
+            "se": None, "p_below": None, "n_boot": n_boot, "n_defined": 0,
+            "n_resampled_units": cm.n_pairable_units, "seed": seed_value,
+            "method": BOOTSTRAP_METHOD, "reason": point.reason,
+        }
+        fields.update(values)
+        return AlphaBootstrap(**fields)
+
+    if point.alpha is None:
+        return result(n_boot=0)
+    replicates = _bootstrap_replicates(ratings, cm, level, n_boot, rng)
+    defined = replicates[~np.isnan(replicates)]
+    if len(defined) < 2:
+        return result(
+            n_defined=len(defined),
+            reason=(
+                "fewer than two bootstrap replicates had any variation in their scores, so no "
+                "interval can be given"
+            ),
+        )
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(defined, [tail, 1.0 - tail])
+    return result(
+        ci=(float(low), float(high)),
+        se=float(np.std(defined, ddof=1)),
+        p_below={t: float(np.mean(defined < t)) for t in thresholds},
+        n_defined=len(defined),
+    )
+
+
 # --------------------------------------------------------------------------
 # Private helpers: they trust their input.
 # --------------------------------------------------------------------------
@@ -689,15 +896,22 @@ def _coincidences(ratings: Ratings, value_domain: np.ndarray | None) -> Coincide
 
 
 def _coincidence_sums(u: np.ndarray, c: np.ndarray, m_u: np.ndarray, V: int) -> np.ndarray:
-    r"""o_ck = sum_u n_uc (n_uk - [c = k]) / (m_u - 1), for pairable ratings.
+    r"""o_ck = sum_u n_uc (n_uk - [c = k]) / (m_u - 1), for pairable ratings."""
+    if len(u) == 0:
+        return np.zeros((V, V))
+    _, key, pairs = _unit_coincidences(u, c, m_u, V)
+    return np.bincount(key, weights=pairs, minlength=V * V).reshape(V, V)
+
+
+def _unit_coincidences(
+    u: np.ndarray, c: np.ndarray, m_u: np.ndarray, V: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Each pairable unit's terms of o_ck, as sparse triples ``(unit, c * V + k, value)``.
 
     Works on the sparse counts (u, c, n_uc). Within each unit it visits every
     ordered pair (i, j) of the unit's *distinct* values, so a unit holding
     s_u distinct values costs s_u^2, however many ratings it has.
     """
-    o = np.zeros(V * V)
-    if len(u) == 0:
-        return o.reshape(V, V)
     u, c, n_uc = unit_value_counts(u, c, V)
     # Entries are sorted by unit: find each unit's block [start, start + s_u).
     start = np.flatnonzero(np.diff(u, prepend=-1))
@@ -711,8 +925,7 @@ def _coincidence_sums(u: np.ndarray, c: np.ndarray, m_u: np.ndarray, V: int) -> 
     j = first[i] + offset_in_block
     weight = 1.0 / (m_u[u[i]] - 1)
     pairs = n_uc[i] * (n_uc[j] - (i == j)) * weight
-    o += np.bincount(c[i] * V + c[j], weights=pairs, minlength=V * V)
-    return o.reshape(V, V)
+    return u[i], c[i] * V + c[j], pairs
 
 
 def _delta2(values: np.ndarray, n_c: np.ndarray, level: str) -> np.ndarray:
@@ -796,3 +1009,88 @@ def _alpha(cm: CoincidenceMatrix, level: str) -> AlphaResult:
         )
     alpha = 1.0 - (n - 1) * observed / expected
     return _result(cm, level, alpha=alpha, reason=None, d_o=d_o, d_e=d_e)
+
+
+def _check_count(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise StatsInputError(f"{name} must be a whole number; got {value!r}")
+    if not low <= value <= high:
+        raise StatsInputError(f"{name} must be between {low:,} and {high:,}; got {value:,}")
+    return int(value)
+
+
+def _check_share(value: Any, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise StatsInputError(f"{name} must be a number between 0 and 1, e.g. 0.95; got {value!r}")
+    if not 0.0 < float(value) < 1.0:
+        raise StatsInputError(f"{name} must be strictly between 0 and 1, e.g. 0.95; got {value!r}")
+    return float(value)
+
+
+def _check_thresholds(thresholds: Any) -> tuple[float, ...]:
+    domain = read_value_domain(thresholds, "thresholds")
+    if domain is None:
+        raise StatsInputError("thresholds must list at least one value, e.g. (0.667, 0.8)")
+    return tuple(float(t) for t in thresholds)
+
+
+def _make_rng(seed: Any) -> tuple[np.random.Generator, int | None]:
+    if isinstance(seed, np.random.Generator):
+        return seed, None
+    if seed is None:
+        return np.random.default_rng(), None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise StatsInputError(f"seed must be a whole number >= 0 or a Generator; got {seed!r}")
+    return np.random.default_rng(int(seed)), int(seed)
+
+
+def _bootstrap_replicates(
+    ratings: Ratings, cm: CoincidenceMatrix, level: str, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Alpha of each replicate (NaN where undefined), as documented in the public function."""
+    V = len(cm.values)
+    m_u = np.bincount(ratings.unit_code, minlength=len(ratings.unit_labels))
+    pairable = m_u[ratings.unit_code] >= 2
+    values = np.asarray(cm.values)
+    c = np.searchsorted(values, ratings.score[pairable])
+    # Number the pairable units 0..U-1 in order of first appearance.
+    pairable_units = np.flatnonzero(m_u >= 2)
+    renumber = np.full(len(m_u), -1, dtype=np.int64)
+    renumber[pairable_units] = np.arange(len(pairable_units))
+    u = renumber[ratings.unit_code[pairable]]
+    U = len(pairable_units)
+    unit_of_term, key, term = _unit_coincidences(u, c.astype(np.int64), m_u[pairable_units], V)
+    # terms_by_key[c * V + k, u]: unit u's contribution to o_ck.
+    terms_by_key = scipy.sparse.csr_matrix((term, (key, unit_of_term)), shape=(V * V, U))
+    fixed = None if level == "ordinal" else _delta2(values, cm.n_c, level)
+
+    replicates = np.empty(n_boot)
+    batch = max(1, min(n_boot, 4_000_000 // max(U, V * V)))
+    for start in range(0, n_boot, batch):
+        stop = min(n_boot, start + batch)
+        draws = np.empty((U, stop - start))
+        for column in range(stop - start):
+            draws[:, column] = np.bincount(rng.integers(0, U, size=U), minlength=U)
+        o = np.asarray(terms_by_key @ draws).T.reshape(-1, V, V)  # (batch, V, V)
+        n_c = o.sum(axis=2)
+        n = n_c.sum(axis=1)
+        delta2 = fixed[None] if fixed is not None else _ordinal_delta2_batch(n_c)
+        observed = np.einsum("bck,bck->b", o, np.broadcast_to(delta2, o.shape))
+        expected = np.einsum("bc,bck,bk->b", n_c, np.broadcast_to(delta2, o.shape), n_c)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            alpha = 1.0 - (n - 1.0) * observed / expected
+        # A replicate whose values are all one value has no expected disagreement.
+        single_value = np.count_nonzero(n_c > 1e-9, axis=1) < 2
+        alpha[single_value] = np.nan
+        replicates[start:stop] = alpha
+    return replicates
+
+
+def _ordinal_delta2_batch(n_c: np.ndarray) -> np.ndarray:
+    """Krippendorff's ordinal metric for each row of marginals n_c, shape (batch, V, V)."""
+    V = n_c.shape[1]
+    rank = np.arange(V)
+    low, high = np.minimum.outer(rank, rank), np.maximum.outer(rank, rank)
+    cumulative = np.cumsum(n_c, axis=1)
+    between = cumulative[:, high] - cumulative[:, low] + n_c[:, low]
+    return (between - (n_c[:, low] + n_c[:, high]) / 2.0) ** 2
