@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -29,9 +30,21 @@ def input_attributes(field: Any, **attributes: Any) -> dict[str, Any]:
     return {name: value for name, value in attributes.items() if value not in (None, "")}
 
 
+def long_date(value: date) -> str:
+    """A date as GOV.UK writes it: ``Friday 4 December 2026``."""
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def short_date(value: date) -> str:
+    """A date for tables: ``4 Dec 2026``."""
+    return f"{value.day} {value:%b %Y}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.globals["form_error_list"] = form_error_list
     app.jinja_env.globals["input_attributes"] = input_attributes
 

@@ -14,7 +14,7 @@ from werkzeug.exceptions import BadRequest as HTTPBadRequest
 from ..auth_loader import api_viewer, require_staff
 from ..extensions import JOIN_LIMIT, limiter
 from ..services import accounts, huddles, reports
-from ..services.errors import BadRequest, Invalid
+from ..services.errors import BadRequest, Invalid, Unauthorized
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -22,11 +22,23 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def _json_body() -> dict[str, Any]:
     try:
         body = request.get_json(force=True, silent=False)
-    except (HTTPBadRequest, RecursionError, ValueError):
+    except (HTTPBadRequest, RecursionError, ValueError) as exc:
+        if any("digits" in str(e) for e in _exception_chain(exc) if isinstance(e, ValueError)):
+            # Python refuses to read integers of more than 4,300 digits.
+            raise Invalid("a number in the request has too many digits") from None
         raise BadRequest("the request body must be a JSON object") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     return body
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
 
 
 def _optional_text(body: dict[str, Any], name: str) -> str | None:
@@ -61,7 +73,10 @@ def list_areas():
 
 @bp.post("/huddles")
 def create_huddle():
-    user = require_staff(api_viewer())
+    user = api_viewer().user
+    if user is None or not user.can_facilitate:
+        # The contract: without a facilitator's (or admin's) token, 401.
+        raise Unauthorized("this needs a facilitator's token")
     body = _json_body()
     codes = body.get("vignettes")
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):

@@ -108,6 +108,11 @@ def room(huddle_id: int):
         action_form=EmptyForm(),
         consensus_form=consensus_form,
         consensus=item.consensus_scores() if item is not None else {},
+        level_labels=(
+            {level["value"]: level["label"] for level in item.vignette_version.framework.levels}
+            if item is not None
+            else {}
+        ),
         participants=huddle.participants,
     )
 
@@ -200,14 +205,20 @@ def consensus(huddle_id: int, vignette_code: str):
                 flash(f"'{value}' is not a level on the scale.", "info")
                 return redirect(url_for("facilitator.room", huddle_id=huddle.id))
     try:
-        huddles.record_consensus(huddle, web_viewer(), vignette_code, scores, form.note.data)
+        item = huddles.record_consensus(huddle, web_viewer(), vignette_code, scores,
+                                        form.note.data)
     except ServiceError as exc:
         if exc.status in (401, 403, 404):
             raise
         flash("Choose an agreed level for at least one domain." if not scores else exc.message,
               "info")
     else:
-        flash("Agreed scores recorded.", "success")
+        agreed = len(item.consensus)
+        total = len(item.vignette_version.framework.domain_keys)
+        if agreed < total:
+            flash(f"Agreed scores recorded for {agreed} of {total} domains.", "success")
+        else:
+            flash(f"Agreed scores recorded for all {total} domains.", "success")
     return redirect(url_for("facilitator.room", huddle_id=huddle.id) + "#consensus")
 
 

@@ -28,6 +28,17 @@ from ..services.errors import NotFound, ServiceError
 bp = Blueprint("practitioner", __name__)
 
 NO_HUDDLE = "No open huddle has that code. Check the code on the screen."
+CLOSED_HUDDLE = (
+    "That huddle has closed, so it takes no more joins or scores. If you took part, "
+    "\"Your huddles\" on this phone shows your results."
+)
+
+
+def _no_huddle_message(code: str) -> str:
+    found = huddles.find_by_join_code(code)
+    if found is not None and found.status == "closed":
+        return CLOSED_HUDDLE
+    return NO_HUDDLE
 
 
 def _wants_json() -> bool:
@@ -57,7 +68,7 @@ def start():
         form.setting.data = remembered.get("setting", "")
         form.area.data = remembered.get("area", "")
         if form.code.data and huddles.find_open_by_join_code(form.code.data) is None:
-            form.code.errors = [NO_HUDDLE]
+            form.code.errors = [_no_huddle_message(form.code.data)]
     if form.validate_on_submit():
         token = request.cookies.get(current_app.config["PRACTITIONER_COOKIE"])
         if practitioner is None:
@@ -72,7 +83,7 @@ def start():
                 participant_token=token,
             )
         except NotFound:
-            form.code.errors = list(form.code.errors) + [NO_HUDDLE]
+            form.code.errors = list(form.code.errors) + [_no_huddle_message(form.code.data)]
         except ServiceError as exc:
             target = getattr(form, exc.field or "", None) or form.name
             target.errors = list(target.errors) + [exc.message]
@@ -104,9 +115,11 @@ def huddle(huddle_id: int):
 
 
 def _phone_page(huddle_row, viewer, participant, errors=(), unsaved=None) -> str:
-    """The phone's page for the huddle's current state; ``unsaved`` keeps refused choices."""
+    """The phone's page for the huddle's current state; ``unsaved`` keeps refused choices
+    (only ever for the vignette that is open now)."""
     state = huddles.live_state(huddle_row, viewer)
     item = huddle_row.current_item
+    saved = state.get("my_scores", {})
     return render_template(
         "practitioner/huddle.html",
         huddle=huddle_row,
@@ -115,7 +128,8 @@ def _phone_page(huddle_row, viewer, participant, errors=(), unsaved=None) -> str
         item=item,
         framework=item.vignette_version.framework if item is not None else None,
         errors=list(errors),
-        chosen={**state.get("my_scores", {}), **(unsaved or {})},
+        saved=saved,
+        chosen={**saved, **(unsaved or {})},
         results=huddles.results_for(huddle_row, participant) if state["status"] == "closed" else [],
     )
 
@@ -140,6 +154,14 @@ def save_scores(huddle_id: int, vignette_code: str):
                 scores[domain] = int(value)
             except ValueError:
                 bad.append((f"score-{domain}", f"'{value}' is not a level on the scale"))
+    if not _is_open(huddle_row, vignette_code):
+        # A page left open from an earlier vignette: never carry its choices onto the one
+        # that is open now, and say plainly which vignette they were for.
+        message = _not_open_message(huddle_row, vignette_code)
+        if _wants_json():
+            return jsonify(error=message), 409
+        flash(message, "warning")
+        return redirect(url_for("practitioner.huddle", huddle_id=huddle_id), code=303)
     error_list: list[tuple[str, str]] = list(bad)
     error_status = 422
     if not bad:
@@ -151,7 +173,9 @@ def save_scores(huddle_id: int, vignette_code: str):
             except ServiceError as exc:
                 if exc.status in (401, 403, 404):
                     raise
-                error_list.append((f"score-{exc.field}" if exc.field else "scores", exc.message))
+                error_list.append(
+                    (f"score-{exc.field}" if exc.field else "scores", _sentence(exc.message))
+                )
                 error_status = exc.status
     if _wants_json():
         if error_list:
@@ -166,6 +190,35 @@ def save_scores(huddle_id: int, vignette_code: str):
             flash(f"Saved all {total} domains. You can change them until the reveal.", "success")
         return redirect(url_for("practitioner.huddle", huddle_id=huddle_id) + "#scores")
     return _phone_page(huddle_row, viewer, participant, error_list, scores), error_status
+
+
+def _is_open(huddle_row, vignette_code: str) -> bool:
+    item = huddle_row.current_item
+    return (
+        huddle_row.status == "scoring"
+        and item is not None
+        and item.vignette_version.vignette.code == vignette_code
+    )
+
+
+def _not_open_message(huddle_row, vignette_code: str) -> str:
+    code = vignette_code[:20]
+    if huddle_row.status == "closed":
+        return f"Your scores for {code} were not saved: the huddle has closed."
+    item = next(
+        (i for i in huddle_row.items if i.vignette_version.vignette.code == vignette_code), None
+    )
+    if item is not None and item.state == "revealed":
+        return (
+            f"Your scores for {code} were not saved: the facilitator had already revealed "
+            f"{code}'s scores. This page now shows where the huddle is."
+        )
+    return f"Your scores for {code} were not saved: {code} is not open for scoring."
+
+
+def _sentence(message: str) -> str:
+    """A service message as a sentence for the phone: capital first letter."""
+    return message[:1].upper() + message[1:]
 
 
 @bp.get("/me")

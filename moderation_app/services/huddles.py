@@ -12,6 +12,7 @@ never slip in after the reveal, whichever worker or host handles the request.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -359,9 +360,9 @@ def validate_scores(item: HuddleItem, scores: Any, *, allow_empty: bool = False)
     for domain, score in scores.items():
         if framework.domain(domain) is None:
             raise Invalid(
-                f"'{domain}' is not a domain of this vignette "
+                f"'{shorten(str(domain), 40)}' is not a domain of this vignette "
                 f"(domains: {', '.join(framework.domain_keys)})",
-                field=str(domain),
+                field=shorten(str(domain), 40),
             )
         if isinstance(score, bool) or not isinstance(score, int):
             raise Invalid(f"the score for {domain} must be a whole number", field=domain)
@@ -638,6 +639,8 @@ def parse_date(value: Any) -> date | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
+        raise Invalid("date must be written YYYY-MM-DD", field="date")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         raise Invalid("date must be written YYYY-MM-DD", field="date")
     try:
         return datetime.strptime(value.strip(), "%Y-%m-%d").date()

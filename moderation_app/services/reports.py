@@ -6,6 +6,7 @@ import csv
 import hashlib
 import hmac
 import io
+from datetime import datetime, timezone
 from typing import Any
 
 import pandas as pd
@@ -41,6 +42,13 @@ def pseudonym(participant: Participant) -> str:
     key = current_app.config["SECRET_KEY"].encode("utf-8")
     mac = hmac.new(key, f"participant:{participant.id}".encode("ascii"), hashlib.sha256)
     return "P" + mac.hexdigest()[:10]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp in UTC with its offset (SQLite hands back naive UTC datetimes)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 def unit_id(version: VignetteVersion, domain: str) -> str:
@@ -102,6 +110,7 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
                     "median": spread["median"],
                     "consensus": agreed.get(key),
                     "reference": version.reference_scores.get(key),
+                    "note": item.consensus_note,
                     "state": item.state,
                 }
             )
@@ -174,7 +183,7 @@ def ratings_csv(huddle: Huddle) -> str:
                 pseudonym(participant),
                 participant.area.name,
                 rating.score,
-                rating.submitted_at.isoformat(timespec="seconds"),
+                as_utc(rating.submitted_at).isoformat(timespec="seconds"),
             ]
         )
     return buffer.getvalue()

@@ -264,11 +264,24 @@ def test_rating_auth_and_state_rules(app, api, county, running):
         assert [r.score for r in db.session.execute(select(Rating)).scalars()] == [2]
 
 
+def test_a_participant_token_cannot_create_a_huddle(app, api, county):
+    good = {"title": "T", "vignettes": ["V01"]}
+    code = api.call("POST", "/huddles", county.facilitator_token, json=good).get_json()
+    participant = api.call("POST", "/join", json={
+        "join_code": code["join_code"], "name": "AB", "area": "West"}).get_json()
+    refused = api.call("POST", "/huddles", participant["participant_token"], json=good)
+    assert refused.status_code == 401
+    assert refused.get_json() == {"error": "this needs a facilitator's token"}
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Huddle)).scalar_one() == 1
+
+
 def test_create_huddle_errors(app, api, county):
     good = {"title": "T", "vignettes": ["V01"]}
     assert api.call("POST", "/huddles", json=good).status_code == 401
     assert api.call("POST", "/huddles", "hs_wrong", json=good).status_code == 401
-    assert api.call("POST", "/huddles", county.reviewer_token, json=good).status_code == 403
+    assert api.call("POST", "/huddles", county.reviewer_token, json=good).status_code == 401
+
     for body in (
         {"title": "", "vignettes": ["V01"]},
         {"title": "T", "vignettes": []},

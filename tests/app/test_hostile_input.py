@@ -115,3 +115,29 @@ def test_loader_reports_odd_yaml_instead_of_crashing(app, tmp_path):
     assert "'levels' must describe every value 0..1" in text
     assert "title must be text" in text and "framework must be a framework's key" in text
     assert "a vignette may be at most 64 KB" in text
+
+
+def test_enormous_numbers_and_keys_are_refused_briefly(app, api, county, huddle):
+    token = api.call("POST", "/join", json={"join_code": huddle["join_code"], "name": "AB",
+                                            "area": "West"}).get_json()["participant_token"]
+    api.call("POST", f"/huddles/{huddle['id']}/open", county.facilitator_token)
+    url = f"/api/v1/huddles/{huddle['id']}/ratings/V01"
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    digits = api.client.put(url, data='{"scores": {"sensory": ' + "9" * 5000 + "}}",
+                            headers=headers)
+    assert digits.status_code == 422
+    assert digits.get_json() == {"error": "a number in the request has too many digits"}
+    long_key = api.client.put(url, json={"scores": {"x" * 100_000: 1}}, headers=headers)
+    assert long_key.status_code == 422
+    assert len(long_key.get_json()["error"]) < 400
+    with app.app_context():
+        from moderation_app.models import Rating
+        assert db.session.execute(select(func.count()).select_from(Rating)).scalar_one() == 0
+
+
+@pytest.mark.parametrize("date", ["2025-1-1", "2025-01-1", " 2025/01/01", "01-01-2025"])
+def test_dates_must_be_written_in_full(api, county, date):
+    response = api.call("POST", "/huddles", county.facilitator_token,
+                        json={"title": "T", "vignettes": ["V01"], "date": date})
+    assert response.status_code == 422
+    assert response.get_json() == {"error": "date must be written YYYY-MM-DD"}

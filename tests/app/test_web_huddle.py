@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
@@ -107,7 +108,8 @@ def test_whole_huddle_through_the_forms(app, county):
     assert len(phone_page.select(".app-chart__bar--mine")) == 7
     # A form left open on a phone is refused once the scores are revealed.
     late = post_form(phones["CD"], "/", f"/p/{huddle_id}/scores/V01", {"score-sensory": 5})
-    assert late.status_code == 409
+    assert late.status_code == 303
+    assert "V01 were not saved" in text_of(check_page(phones["CD"].get(late.headers["Location"])))
 
     agreed = dict(zip(DOMAINS, [4, 2, 1, 1, 0, 0, 1]))
     recorded = post_form(laptop, room, f"{room}/consensus/V01",
@@ -126,6 +128,7 @@ def test_whole_huddle_through_the_forms(app, county):
     assert set(rows) == set(phones)
     assert rows["AB"][3] == "100%"  # AB matched every agreed level
     assert rows["CD"][5] == "+0.00"  # one above (physical), one below (independence)
+    assert "Note from the group: Speech clearly the main need" in text_of(report)
 
     export = laptop.get(f"{room}/export.csv")
     assert export.mimetype == "text/csv"
@@ -144,6 +147,9 @@ def test_whole_huddle_through_the_forms(app, county):
             assert row["area"] == person.area.name
             assert int(row["score"]) == chosen[person.display_name][DOMAINS.index(row["domain"])]
             assert row["unit"] == f"V01@v1/{row['domain']}"
+            stamp = datetime.fromisoformat(row["submitted_at"])
+            assert stamp.utcoffset() == timedelta(0)
+            assert abs(datetime.now(timezone.utc) - stamp) < timedelta(minutes=5)
     alpha = krippendorff_alpha_long(frame, "ordinal", rater="participant", value_domain=range(6))
     figure = report.find(class_="app-summary__number", string=re.compile(r"\d\.\d\d"))
     assert figure.get_text() == f"{alpha.alpha:.2f}"
@@ -161,7 +167,7 @@ def test_whole_huddle_through_the_forms(app, county):
     assert "Speech clearly the main need" in closed
     refused = join_by_form(app.test_client(), code, "Late", "West")
     assert refused.status_code == 422
-    assert "No open huddle has that code" in text_of(check_page(refused, 422))
+    assert "That huddle has closed" in text_of(check_page(refused, 422))
 
 
 def test_returning_device_is_the_same_practitioner(app, county, api):
@@ -267,6 +273,65 @@ def test_a_stale_join_link_says_so_before_the_form_is_filled(app, county, api):
                        json={"title": "Gone", "vignettes": ["V01"]}).get_json()
     api.call("POST", f"/huddles/{created['id']}/close", county.facilitator_token)
     page = check_page(app.test_client().get(f"/j/{created['join_code']}", follow_redirects=True))
-    assert "No open huddle has that code" in text_of(page.find(class_="govuk-error-summary"))
+    assert "That huddle has closed, so it takes no more joins or scores" in text_of(
+        page.find(class_="govuk-error-summary"))
     fresh = check_page(app.test_client().get("/"))
     assert fresh.find(class_="govuk-error-summary") is None
+
+
+def test_a_page_left_open_never_scores_the_next_vignette(app, county):
+    """A phone without JavaScript keeps V01's page open while the facilitator reveals V01 and
+    opens V05: its late save is refused by name and none of its choices reach V05."""
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop)
+    with app.app_context():
+        huddle = create_huddle_by_form(laptop)
+        huddle_id, code = huddle.id, huddle.join_code
+    room = f"/huddles/{huddle_id}"
+    join_by_form(phone, code, "GH", "West")
+    post_form(laptop, room, f"{room}/open", {})
+    old_page = check_page(phone.get(f"/p/{huddle_id}"))
+    old_action = old_page.find("form", id="scores")["action"]
+    assert old_action.endswith("/scores/V01")
+    post_form(laptop, room, f"{room}/reveal", {})
+    post_form(laptop, room, f"{room}/open", {})
+
+    late = {f"score-{d}": 5 for d in DOMAINS}
+    response = phone.post(old_action, data={"csrf_token": csrf_from(old_page), **late})
+    assert response.status_code == 303
+    page = check_page(phone.get(response.headers["Location"]))
+    text = text_of(page)
+    assert "Your scores for V01 were not saved: the facilitator had already revealed V01" in text
+    assert page.find("form", id="scores")["action"].endswith("/scores/V05")
+    assert page.select("input.govuk-radios__input[checked]") == []
+    assert "0 of 7 domains saved" in text
+    with app.app_context():
+        assert db.session.execute(select(Rating)).scalars().all() == []
+
+    # The same late save from a script asking for JSON: 409, named, nothing stored.
+    response = phone.post(old_action, data={"csrf_token": csrf_from(old_page), **late},
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 409
+    assert "V01 were not saved" in response.get_json()["error"]
+
+
+def test_refused_choices_are_not_shown_as_saved(app, county):
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop)
+    with app.app_context():
+        huddle = create_huddle_by_form(laptop)
+        huddle_id, code = huddle.id, huddle.join_code
+    room = f"/huddles/{huddle_id}"
+    join_by_form(phone, code, "GH", "West")
+    post_form(laptop, room, f"{room}/open", {})
+    page = check_page(phone.get(f"/p/{huddle_id}"))
+    action = page.find("form", id="scores")["action"]
+    response = phone.post(action, data={"csrf_token": csrf_from(page),
+                                        f"score-{DOMAINS[0]}": 2, f"score-{DOMAINS[1]}": 9})
+    assert response.status_code == 422
+    refused = check_page(response, 422)
+    text = text_of(refused)
+    assert "The score for social-interaction must be between 0 and 5" in text
+    assert "Saved:" not in text and "0 of 7 domains saved" in text
+    # The valid choice stays ticked, so the phone need not pick it again.
+    assert refused.find("input", id=f"score-{DOMAINS[0]}-2").has_attr("checked")

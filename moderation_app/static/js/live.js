@@ -45,6 +45,7 @@
           setText("joined", state.joined);
           setText("submitted", state.submitted);
           setText("complete", state.complete);
+          setText("complete-verb", state.complete === 1 ? "has" : "have");
         }
         schedule();
       })
