@@ -6,6 +6,8 @@ same numbers come out of the web pages, the API and the exports.
 
 Modules
 -------
+kappa
+    Fleiss' kappa (any number of raters) and Cohen's kappa (two raters, weighted or not).
 krippendorff
     Krippendorff's alpha (nominal, ordinal, interval, ratio), any pattern of
     missing ratings, through the coincidence matrix.
@@ -49,6 +51,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         gwet_ac2,
         gwet_ac2_table,
     )
+    from .kappa import (
+        KappaResult,
+        cohen_kappa,
+        cohen_kappa_table,
+        fleiss_kappa,
+        fleiss_kappa_counts,
+    )
     from .krippendorff import (
         ALPHA_THRESHOLDS,
         LEVELS,
@@ -80,6 +89,10 @@ _SUBMODULE_OF = {
             "gwet_ac2_table",
         ],
         "gwet",
+    ),
+    **dict.fromkeys(
+        ["KappaResult", "cohen_kappa", "cohen_kappa_table", "fleiss_kappa", "fleiss_kappa_counts"],
+        "kappa",
     ),
     **dict.fromkeys(
         [
