@@ -46,11 +46,18 @@ class Ratings:
         Every unit seen in the input, also those whose ratings are all
         missing: column numbers for reliability data, labels in order of
         first appearance for a long table.
+    rater_code : ndarray of int64, shape (N,), or None
+        Index of each rating's rater into ``rater_labels``, when the raters
+        were read (row numbers for reliability data).
+    rater_labels : pandas.Index or None
+        Every rater seen, in order of first appearance.
     """
 
     unit_code: np.ndarray
     score: np.ndarray
     unit_labels: pd.Index
+    rater_code: np.ndarray | None = None
+    rater_labels: pd.Index | None = None
 
 
 def format_value(x: float) -> str:
@@ -217,6 +224,8 @@ def read_reliability_data(
         unit_code=unit_index.astype(np.int64),
         score=score,
         unit_labels=pd.RangeIndex(x.shape[1]),
+        rater_code=rater_index.astype(np.int64),
+        rater_labels=pd.RangeIndex(x.shape[0]),
     )
 
 
@@ -293,6 +302,8 @@ def read_long(
             f"{name} has a score without a unit (missing {format_label(unit)}) "
             f"{where_row(unlabelled[0])}"
         )
+    rater_code: np.ndarray | None = None
+    rater_labels: pd.Index | None = None
     if rater is not None:
         rater_code, rater_labels = _factorize(columns["rater"], "rater", name)
         unlabelled = rated[rater_code[rated] < 0]
@@ -309,6 +320,8 @@ def read_long(
         unit_code=unit_code[rated],
         score=x[rated],
         unit_labels=unit_labels,
+        rater_code=None if rater_code is None else rater_code[rated],
+        rater_labels=rater_labels,
     )
 
 
