@@ -6,6 +6,11 @@ same numbers come out of the web pages, the API and the exports.
 
 Modules
 -------
+agreement
+    Every coefficient of one table of ratings at once, with a plain-English reading
+    (what ``python -m stats agreement`` prints).
+icc
+    The six intraclass correlations of Shrout & Fleiss, named as McGraw & Wong name them.
 kappa
     Fleiss' kappa (any number of raters) and Cohen's kappa (two raters, weighted or not).
 krippendorff
@@ -42,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         percent_within_one,
         unit_descriptives,
     )
+    from .agreement import AgreementReport, agreement_report
     from .gwet import (
         AgreementCoefficient,
         brennan_prediger,
@@ -50,6 +56,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         gwet_ac1_table,
         gwet_ac2,
         gwet_ac2_table,
+    )
+    from .icc import (
+        ICC_FORMS,
+        MAX_REML_LEVELS,
+        MAX_REML_RATINGS,
+        IccForm,
+        IccResult,
+        intraclass_correlations,
     )
     from .kappa import (
         KappaResult,
@@ -77,6 +91,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
 
 #: Public name -> submodule that defines it.
 _SUBMODULE_OF = {
+    **dict.fromkeys(["AgreementReport", "agreement_report"], "agreement"),
     **dict.fromkeys(["RaterCalibration", "Tolerance", "calibrate_raters"], "calibration"),
     **dict.fromkeys(
         [
@@ -89,6 +104,17 @@ _SUBMODULE_OF = {
             "gwet_ac2_table",
         ],
         "gwet",
+    ),
+    **dict.fromkeys(
+        [
+            "ICC_FORMS",
+            "MAX_REML_LEVELS",
+            "MAX_REML_RATINGS",
+            "IccForm",
+            "IccResult",
+            "intraclass_correlations",
+        ],
+        "icc",
     ),
     **dict.fromkeys(
         ["KappaResult", "cohen_kappa", "cohen_kappa_table", "fleiss_kappa", "fleiss_kappa_counts"],

@@ -14,7 +14,8 @@ import pytest
 import stats
 
 PACKAGE = Path(stats.__file__).parent
-SUBMODULES = ["krippendorff", "descriptives", "calibration", "gwet", "kappa", "errors"]
+SUBMODULES = ["krippendorff", "descriptives", "calibration", "gwet", "kappa", "icc", "agreement",
+              "errors"]
 #: stats/ is pure: only the standard library and these may be imported.
 ALLOWED_THIRD_PARTY = {"numpy", "scipy", "pandas", "statsmodels"}
 

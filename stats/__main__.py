@@ -1,0 +1,105 @@
+"""Command line: ``python -m stats agreement FILE [options]``.
+
+A contract used by scripts outside the repository: the options, the JSON keys and the exit
+statuses are kept as documented (README, "Statistics from the command line"). Exit status 0
+on success, 2 for a file or option that cannot be used (one line on standard error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from .errors import StatsInputError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m stats",
+        description="Inter-rater agreement statistics for tables of scores.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    agreement = commands.add_parser(
+        "agreement",
+        help="every agreement coefficient of a CSV of ratings",
+        description=(
+            "Krippendorff's alpha (all four levels), percent agreement, Fleiss' kappa, Gwet's "
+            "AC1/AC2, Brennan-Prediger, the six intraclass correlations and, for two raters, "
+            "Cohen's kappa, with a plain-English interpretation."
+        ),
+    )
+    agreement.add_argument(
+        "file",
+        metavar="FILE",
+        help=(
+            "CSV of ratings. Long format (default): columns unit, rater (or participant) and "
+            "score, one row per rating; other columns are ignored."
+        ),
+    )
+    agreement.add_argument(
+        "--wide",
+        action="store_true",
+        help="FILE has one row per unit: the unit id first, then one column per rater; an "
+        "empty cell is a missing score",
+    )
+    agreement.add_argument(
+        "--scale",
+        metavar="MIN:MAX",
+        help="the scale's levels, e.g. 0:5; coefficients that count categories (AC1, "
+        "Brennan-Prediger, weighted kappa) depend on it. Default: the distinct scores found",
+    )
+    agreement.add_argument(
+        "--level",
+        choices=("nominal", "ordinal", "interval", "ratio"),
+        default="ordinal",
+        help="level of measurement for the bootstrap, the text summary and the interpretation "
+        "(the JSON gives alpha at all four levels). Default: ordinal",
+    )
+    agreement.add_argument(
+        "--bootstrap",
+        metavar="N",
+        type=int,
+        help="draw N bootstrap replicates of alpha (over units) for a 95%% interval and the "
+        "chance that alpha is below .667 and .800",
+    )
+    agreement.add_argument(
+        "--seed", metavar="S", type=int, help="seed of the bootstrap, for repeatable results"
+    )
+    agreement.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="text",
+        help="json: the documented keys; text: an aligned table (default)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    # Imported here so that --help answers without loading NumPy and pandas.
+    from .agreement import agreement_report
+    from .report_text import agreement_text
+    from .tables import parse_scale, read_long_csv, read_wide_csv
+
+    try:
+        scale = parse_scale(args.scale) if args.scale is not None else None
+        frame = read_wide_csv(args.file) if args.wide else read_long_csv(args.file)
+        report = agreement_report(
+            frame, scale=scale, level=args.level, n_boot=args.bootstrap, seed=args.seed
+        )
+    except StatsInputError as exc:
+        print(f"python -m stats agreement: error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        json.dump(report.to_dict(), sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(agreement_text(report, source=args.file))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through subprocess in tests
+    sys.exit(main())
