@@ -141,7 +141,9 @@ def bench_icc(rng: np.random.Generator) -> None:
                 ),
                 peer_repeats,
             )
-            icc2 = float(theirs.set_index("Type").loc["ICC2", "ICC"])
+            table = theirs.set_index("Type")
+            # pingouin 0.7 labels ICC2 "ICC(A,1)"; earlier releases "ICC2".
+            icc2 = float(table.loc["ICC(A,1)" if "ICC(A,1)" in table.index else "ICC2", "ICC"])
             line += (
                 f"  pingouin {t_peer:8.4f}  ratio {t_peer / t_ours:7.1f}x  "
                 f"|ICC2 diff| {abs(icc2 - ours.forms['ICC2'].estimate):.1e}"

@@ -95,7 +95,7 @@ def _to_float(raw: np.ndarray, name: str, where: Callable[[tuple[int, ...]], str
     """
     kind = raw.dtype.kind
     if kind in "iuf":
-        x = raw.astype(np.float64)
+        x = np.asarray(raw, dtype=np.float64)
     elif kind == "O":
         x = np.empty(raw.shape, dtype=np.float64)
         for index, item in np.ndenumerate(raw):
@@ -114,9 +114,9 @@ def _to_float(raw: np.ndarray, name: str, where: Callable[[tuple[int, ...]], str
             f"{name} must hold numbers (or a missing value); found {what}, "
             f"e.g. {raw[first]!r} {where(first)}"
         )
-    infinite = np.argwhere(np.isinf(x))
-    if infinite.size:
-        index = tuple(int(i) for i in infinite[0])
+    infinite = np.isinf(x)
+    if infinite.any():
+        index = tuple(int(i) for i in np.argwhere(infinite)[0])
         raise StatsInputError(f"{name} must be finite; found {x[index]} {where(index)}")
     return x
 
@@ -178,12 +178,8 @@ def _check_in_domain(
         )
 
 
-def read_reliability_data(
-    reliability_data: Any,
-    value_domain: np.ndarray | None,
-    name: str = "reliability_data",
-) -> Ratings:
-    """Read a (raters, units) matrix with ``np.nan`` (or None) for a missing rating."""
+def reliability_matrix(reliability_data: Any, name: str = "reliability_data") -> np.ndarray:
+    """Validate a (raters, units) matrix; return it as float64 with NaN for a missing rating."""
     if isinstance(reliability_data, pd.DataFrame):
         raise StatsInputError(
             f"{name} must be an array of shape (raters, units), not a DataFrame: for a long "
@@ -204,21 +200,31 @@ def read_reliability_data(
         raise StatsInputError(
             f"{name} must be 2-D with shape (raters, units); got {raw.ndim} dimension(s)"
         )
-
-    def where_matrix(index: tuple[int, ...]) -> str:
-        return f"at row {index[0]} (rater), column {index[1]} (unit)"
-
-    x = _to_float(raw, name, where_matrix)
-    present = ~np.isnan(x)
-    if not present.any():
+    x = _to_float(raw, name, _where_matrix)
+    if np.isnan(x).all():
         raise StatsInputError(f"{name} holds no ratings: every value is missing")
+    return x
+
+
+def _where_matrix(index: tuple[int, ...]) -> str:
+    return f"at row {index[0]} (rater), column {index[1]} (unit)"
+
+
+def read_reliability_data(
+    reliability_data: Any,
+    value_domain: np.ndarray | None,
+    name: str = "reliability_data",
+) -> Ratings:
+    """Read a (raters, units) matrix with ``np.nan`` (or None) for a missing rating."""
+    x = reliability_matrix(reliability_data, name)
+    present = ~np.isnan(x)
     rater_index, unit_index = np.nonzero(present)
     score = x[present]
     _check_in_domain(
         score,
         value_domain,
         name,
-        lambda i: where_matrix((int(rater_index[i]), int(unit_index[i]))),
+        lambda i: _where_matrix((int(rater_index[i]), int(unit_index[i]))),
     )
     return Ratings(
         unit_code=unit_index.astype(np.int64),
@@ -227,6 +233,47 @@ def read_reliability_data(
         rater_code=rater_index.astype(np.int64),
         rater_labels=pd.RangeIndex(x.shape[0]),
     )
+
+
+def matrix_value_counts(
+    x: np.ndarray, value_domain: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The values and dense counts n_uc (units x values) of a validated (raters, units) matrix.
+
+    A few passes over the matrix, without listing the ratings, when the scores are whole
+    numbers on a scale of consecutive whole numbers (any rating scale). Returns None
+    otherwise, or when a score lies outside ``value_domain``: the caller then reads the
+    ratings one by one, which names the offending cell.
+    """
+    n_units = x.shape[1]
+    low = float(np.fmin.reduce(x, axis=None))  # fmin and fmax skip NaN
+    high = float(np.fmax.reduce(x, axis=None))
+    if value_domain is None:
+        base, V = low, int(min(high - low, 4 * x.size + 1_000)) + 1
+        values = np.arange(V) + base  # levels nobody used are trimmed by the caller
+    else:
+        base, V = float(value_domain[0]), len(value_domain)
+        values = value_domain
+        if not np.array_equal(value_domain, np.arange(V) + base):
+            return None
+    if low < base or high > base + V - 1:
+        return None
+    # In place where possible: fresh buffers of the matrix's size cost more than the
+    # arithmetic, so ``offset`` and ``scratch`` are the only two allocated.
+    offset = np.subtract(x, base)  # NaN stays NaN
+    scratch = np.floor(offset)
+    np.subtract(offset, scratch, out=scratch)
+    if np.any(scratch > 0):
+        return None
+    np.fmin(offset, V, out=offset)  # missing (NaN) becomes the extra level V
+    if scratch.itemsize == np.dtype(np.intp).itemsize:
+        code = scratch.view(np.intp)
+        np.copyto(code, offset, casting="unsafe")
+    else:  # pragma: no cover - 32-bit platforms
+        code = offset.astype(np.intp)
+    code += (V + 1) * np.arange(n_units)
+    counts = np.bincount(code.ravel(), minlength=n_units * (V + 1)).reshape(n_units, V + 1)
+    return values, counts[:, :V]
 
 
 def _column(frame: pd.DataFrame, column: Hashable, role: str, name: str) -> pd.Series:
@@ -244,6 +291,12 @@ def _column(frame: pd.DataFrame, column: Hashable, role: str, name: str) -> pd.S
 
 def _factorize(series: pd.Series, role: str, name: str) -> tuple[np.ndarray, pd.Index]:
     """Codes 0, 1, ... in order of first appearance (-1 for a missing label), and the labels."""
+    if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_extension_array_dtype(
+        series.dtype
+    ):
+        fast = _factorize_integers(series.to_numpy())
+        if fast is not None:
+            return fast
     try:
         codes, uniques = pd.factorize(series, sort=False)
     except TypeError as exc:
@@ -251,6 +304,24 @@ def _factorize(series: pd.Series, role: str, name: str) -> tuple[np.ndarray, pd.
             f"{name}: the {role} labels must be hashable (strings or numbers)"
         ) from exc
     return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _factorize_integers(labels: np.ndarray) -> tuple[np.ndarray, pd.Index] | None:
+    """As :func:`pandas.factorize` for integer labels in a short range, by counting (no hashing)."""
+    if len(labels) == 0:
+        return None
+    low = int(labels.min())
+    span = int(labels.max()) - low + 1
+    if span > 4 * len(labels) + 1_000:
+        return None
+    offset = (labels - low).astype(np.intp)
+    first = np.full(span, len(labels))
+    np.minimum.at(first, offset, np.arange(len(labels)))
+    present = np.flatnonzero(first < len(labels))
+    order = present[np.argsort(first[present], kind="stable")]
+    rank = np.empty(span, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[offset], pd.Index(order + low, dtype=labels.dtype)
 
 
 def read_long(
@@ -293,10 +364,15 @@ def read_long(
     x = _series_to_float(columns["score"], f"{name} column {format_label(score)}", where_row)
     unit_code, unit_labels = _factorize(columns["unit"], "unit", name)
     rated = np.flatnonzero(~np.isnan(x))
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        """The rated rows of a column (no copy when every row is rated)."""
+        return values if rated.size == len(values) else values[rated]
+
     if rated.size == 0:
         raise StatsInputError(f"{name} holds no ratings: every score is missing")
 
-    unlabelled = rated[unit_code[rated] < 0]
+    unlabelled = rated[pick(unit_code) < 0]
     if unlabelled.size:
         raise StatsInputError(
             f"{name} has a score without a unit (missing {format_label(unit)}) "
@@ -306,21 +382,22 @@ def read_long(
     rater_labels: pd.Index | None = None
     if rater is not None:
         rater_code, rater_labels = _factorize(columns["rater"], "rater", name)
-        unlabelled = rated[rater_code[rated] < 0]
+        unlabelled = rated[pick(rater_code) < 0]
         if unlabelled.size:
             raise StatsInputError(
                 f"{name} has a score without a rater (missing {format_label(rater)}) "
                 f"{where_row(unlabelled[0])}"
             )
         _check_one_score_per_rater(
-            rated, unit_code, rater_code, unit_labels, rater_labels, index, name
+            rated, pick(unit_code), pick(rater_code), unit_labels, rater_labels, index, name
         )
-    _check_in_domain(x[rated], value_domain, name, lambda i: where_row(rated[i]), domain_name)
+    score_rated = pick(x)
+    _check_in_domain(score_rated, value_domain, name, lambda i: where_row(rated[i]), domain_name)
     return Ratings(
-        unit_code=unit_code[rated],
-        score=x[rated],
+        unit_code=pick(unit_code),
+        score=score_rated,
         unit_labels=unit_labels,
-        rater_code=None if rater_code is None else rater_code[rated],
+        rater_code=None if rater_code is None else pick(rater_code),
         rater_labels=rater_labels,
     )
 
@@ -334,10 +411,17 @@ def _check_one_score_per_rater(
     index: pd.Index,
     name: str,
 ) -> None:
-    """Refuse a second score by the same rater for the same unit."""
-    key = unit_code[rated] * len(rater_labels) + rater_code[rated]
-    _, counts = count_keys(key, len(unit_labels) * len(rater_labels))
-    if not np.any(counts > 1):
+    """Refuse a second score by the same rater for the same unit.
+
+    ``unit_code`` and ``rater_code`` are those of the rated rows, whose row numbers are
+    ``rated``.
+    """
+    key = unit_code * len(rater_labels) + rater_code
+    key_space = len(unit_labels) * len(rater_labels)
+    if key_space <= 4 * len(key) + 1_000_000:
+        if np.bincount(key, minlength=key_space).max() <= 1:
+            return
+    elif not np.any(count_keys(key, key_space)[1] > 1):
         return
     order = np.argsort(key, kind="stable")
     repeats = np.flatnonzero(key[order][1:] == key[order][:-1])
@@ -346,8 +430,8 @@ def _check_one_score_per_rater(
     j = repeats[np.argmin(second)]
     first_row, second_row = rated[order[j]], rated[order[j + 1]]
     raise StatsInputError(
-        f"{name}: unit {format_label(unit_labels[unit_code[first_row]])} has more than one score "
-        f"from rater {format_label(rater_labels[rater_code[first_row]])} (rows labelled "
+        f"{name}: unit {format_label(unit_labels[unit_code[order[j]]])} has more than one score "
+        f"from rater {format_label(rater_labels[rater_code[order[j]]])} (rows labelled "
         f"{format_label(index[first_row])} and {format_label(index[second_row])}); "
         "each rater may score a unit once"
     )
@@ -365,6 +449,36 @@ def unit_value_counts(
     n_units = int(unit_code.max()) + 1 if len(unit_code) else 0
     key, n_uc = count_keys(unit_code * n_values + value_code, n_units * n_values)
     return key // n_values, key % n_values, n_uc
+
+
+def value_codes(
+    score: np.ndarray, value_domain: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted values and each score's index into them.
+
+    ``value_domain`` (already validated, and holding every score) gives the
+    values; otherwise they are the distinct scores. Whole-number scores in a
+    short range are looked up in a table (one pass); others are sorted.
+    """
+    if len(score) == 0:
+        values = value_domain if value_domain is not None else np.empty(0)
+        return values, np.empty(0, dtype=np.int64)
+    low, high = float(score.min()), float(score.max())
+    span = high - low
+    if span <= 4 * len(score) + 1_000 and np.array_equal(score, np.floor(score)):
+        offset = (score - low).astype(np.int64)
+        if value_domain is None:
+            present = np.bincount(offset, minlength=int(span) + 1) > 0
+            values = np.flatnonzero(present) + low
+            lookup = np.cumsum(present) - 1
+        else:
+            values = value_domain
+            lookup = np.searchsorted(value_domain, np.arange(int(span) + 1) + low)
+        return values, lookup[offset]
+    if value_domain is None:
+        values, codes = np.unique(score, return_inverse=True)
+        return values, codes.astype(np.int64)
+    return value_domain, np.searchsorted(value_domain, score).astype(np.int64)
 
 
 def count_keys(key: np.ndarray, key_space: int) -> tuple[np.ndarray, np.ndarray]:

@@ -81,10 +81,13 @@ import scipy.sparse
 from ._ratings import (
     Ratings,
     format_value,
+    matrix_value_counts,
     read_long,
     read_reliability_data,
     read_value_domain,
+    reliability_matrix,
     unit_value_counts,
+    value_codes,
 )
 from .errors import StatsInputError
 
@@ -308,8 +311,7 @@ def coincidence_matrix(
        https://repository.upenn.edu/asc_papers/43
     """
     domain = read_value_domain(value_domain)
-    ratings = read_reliability_data(reliability_data, domain)
-    return _coincidences(ratings, domain)
+    return _matrix_coincidences(reliability_data, domain)
 
 
 def coincidence_matrix_long(
@@ -505,8 +507,7 @@ def krippendorff_alpha(
     """
     domain = read_value_domain(value_domain)
     _check_level(level)
-    ratings = read_reliability_data(reliability_data, domain)
-    return alpha_from_coincidences(_coincidences(ratings, domain), level)
+    return alpha_from_coincidences(_matrix_coincidences(reliability_data, domain), level)
 
 
 def krippendorff_alpha_long(
@@ -635,8 +636,7 @@ def krippendorff_alpha_all_levels(
        and Measures, 1(1), 77-89. doi:10.1080/19312450709336664
     """
     domain = read_value_domain(value_domain)
-    ratings = read_reliability_data(reliability_data, domain)
-    return _all_levels(_coincidences(ratings, domain))
+    return _all_levels(_matrix_coincidences(reliability_data, domain))
 
 
 def krippendorff_alpha_all_levels_long(
@@ -862,26 +862,72 @@ def _all_levels(cm: CoincidenceMatrix) -> dict[str, AlphaResult]:
     return results
 
 
+def _matrix_coincidences(reliability_data: Any, value_domain: np.ndarray | None) -> CoincidenceMatrix:
+    """Coincidences of a (raters, units) matrix, counted without listing its ratings."""
+    x = reliability_matrix(reliability_data)
+    counted = matrix_value_counts(x, value_domain)
+    if counted is None:
+        return _coincidences(read_reliability_data(x, value_domain), value_domain)
+    values, n_uc = counted
+    return _coincidences_of_counts(values, n_uc, trim=value_domain is None)
+
+
 def _coincidences(ratings: Ratings, value_domain: np.ndarray | None) -> CoincidenceMatrix:
     """Tally ratings into n_uc and then into the coincidence matrix o_ck."""
-    m_u = np.bincount(ratings.unit_code, minlength=len(ratings.unit_labels))
-    pairable = m_u[ratings.unit_code] >= 2
-    u = ratings.unit_code[pairable]
-    x = ratings.score[pairable]
-
-    if value_domain is None:
-        values, c = np.unique(x, return_inverse=True)
-    else:
-        values = value_domain
-        c = np.searchsorted(values, x)
+    n_units = len(ratings.unit_labels)
+    values, c = value_codes(ratings.score, value_domain)
     V = len(values)
+    if n_units * V <= 4 * len(c) + 1_000_000:
+        n_uc = np.bincount(ratings.unit_code * V + c, minlength=n_units * V)
+        return _coincidences_of_counts(values, n_uc.reshape(n_units, V), trim=value_domain is None)
+    # Many distinct values: count only the (unit, value) pairs present.
+    m_u = np.bincount(ratings.unit_code, minlength=n_units)
+    pairable = m_u[ratings.unit_code] >= 2
+    n_c = np.bincount(c[pairable], minlength=V).astype(np.int64)
+    if value_domain is None:
+        used = np.flatnonzero(n_c)
+        values, n_c = values[used], n_c[used]
+        c = np.searchsorted(used, c)
+    _check_distinct(len(values))
+    o = _coincidence_sums(ratings.unit_code[pairable], c[pairable], m_u, len(values))
+    return _coincidence_matrix(values, o, n_c, m_u)
+
+
+def _coincidences_of_counts(values: np.ndarray, n_uc: np.ndarray, *, trim: bool) -> CoincidenceMatrix:
+    r"""o_ck and n_c from dense counts n_uc (units x values).
+
+    o = N^T W N - diag(1^T W N), with W = diag(1 / (m_u - 1)) over pairable units
+    (0 elsewhere): O(U V^2) arithmetic after one pass over the ratings. With ``trim``,
+    values no pairable rating holds are dropped.
+    """
+    counts = np.ascontiguousarray(n_uc, dtype=np.float64)
+    m_u = counts @ np.ones(counts.shape[1])  # row sums; a product is faster on short rows
+    pairable = m_u >= 2
+    weight = np.zeros(len(m_u))
+    weight[pairable] = 1.0 / (m_u[pairable] - 1)
+    n_c = np.rint(pairable.astype(np.float64) @ counts).astype(np.int64)
+    if trim:
+        used = np.flatnonzero(n_c)
+        values, counts, n_c = values[used], counts[:, used], n_c[used]
+    _check_distinct(len(values))
+    weighted = counts * weight[:, None]
+    o = weighted.T @ counts
+    o[np.diag_indices(len(values))] -= weight @ counts
+    m_u = np.rint(m_u).astype(np.int64)
+    return _coincidence_matrix(values, o, n_c, m_u)
+
+
+def _check_distinct(V: int) -> None:
     if V > MAX_DISTINCT_VALUES:
         raise StatsInputError(
             f"the ratings hold {V} distinct values; at most {MAX_DISTINCT_VALUES} are supported "
             "(the coincidence matrix is values x values): round or bin continuous scores first"
         )
-    o = _coincidence_sums(u, c.astype(np.int64), m_u, V)
-    n_c = np.bincount(c, minlength=V).astype(np.int64)
+
+
+def _coincidence_matrix(
+    values: np.ndarray, o: np.ndarray, n_c: np.ndarray, m_u: np.ndarray
+) -> CoincidenceMatrix:
     for array in (o, n_c):
         array.setflags(write=False)
     return CoincidenceMatrix(
@@ -891,7 +937,7 @@ def _coincidences(ratings: Ratings, value_domain: np.ndarray | None) -> Coincide
         n=int(n_c.sum()),
         n_units=int(np.count_nonzero(m_u)),
         n_pairable_units=int(np.count_nonzero(m_u >= 2)),
-        n_ratings=len(ratings.score),
+        n_ratings=int(m_u.sum()),
     )
 
 
