@@ -124,8 +124,8 @@ def _bootstrap_sentence(report: AgreementReport) -> str:
     )
     below = sorted((boot.p_below or {}).items())
     if below:
-        parts = [f"below {_decimal(t)} {_percent(p)}" for t, p in below]
-        sentence += "; the chance that it is really " + " and ".join(parts)
+        parts = [f"{_percent(p)} that it is below {_decimal(t)}" for t, p in below]
+        sentence += "; the chance is " + " and ".join(parts)
     return sentence + "."
 
 
@@ -176,7 +176,9 @@ def _scale_sentences(report: AgreementReport) -> list[str]:
 
 def _icc_sentences(report: AgreementReport) -> list[str]:
     icc = report.icc
-    sentences = list(icc.notes)
+    # The notes are clauses ("complete design: ..."); shown as sentences here.
+    sentences = [note[:1].upper() + note[1:] + ("" if note.endswith(".") else ".")
+                 for note in icc.notes]
     form = icc.forms.get("ICC2")
     if form is not None and form.estimate is not None:
         sentences.append(

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from stats import krippendorff_alpha_long
+from stats import agreement_report
 
 from ..extensions import db
 from ..models import (
@@ -115,19 +115,16 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
                 }
             )
 
-    frame = pd.DataFrame(
-        {
-            "unit": [f"{r.vignette_version_id}/{r.domain}" for r in ratings],
-            "rater": [r.participant_id for r in ratings],
-            "score": [r.score for r in ratings],
-        }
-    )
-    alpha = krippendorff_alpha_long(frame, level="ordinal", value_domain=scale or None) if ratings else None
+    agreement = group_agreement(ratings, scale, seed=huddle.id)
     alpha_payload: dict[str, Any] = {
-        "ordinal": alpha.alpha if alpha is not None else None,
-        "reason": (alpha.reason if alpha is not None else "no scores have been given yet"),
-        "n_units": alpha.n_units if alpha is not None else 0,
-        "n_pairable_values": alpha.n_pairable_values if alpha is not None else 0,
+        "ordinal": agreement["krippendorff_alpha"]["ordinal"] if agreement else None,
+        "reason": (
+            agreement["krippendorff_alpha"]["reasons"].get("ordinal")
+            if agreement
+            else "no scores have been given yet"
+        ),
+        "n_units": agreement["n_units"] if agreement else 0,
+        "n_pairable_values": agreement["n_pairable"] if agreement else 0,
     }
 
     participants_out = []
@@ -157,8 +154,35 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
         },
         "items": items,
         "krippendorff_alpha": alpha_payload,
+        "agreement": agreement,
         "participants": participants_out,
     }
+
+
+#: Bootstrap replicates of alpha in a huddle report: enough for a stable 95% interval.
+REPORT_BOOTSTRAP = 1000
+
+
+def group_agreement(ratings: list[Rating], scale: list[int], *, seed: int) -> dict[str, Any] | None:
+    """Every agreement coefficient of a huddle's independent scores (``stats.agreement_report``).
+
+    Each (vignette version, domain) is a unit and each participant a rater, on the
+    framework's declared scale; alpha's bootstrap is seeded by ``seed`` so a report reads
+    the same each time. Group figures only: nothing here names a participant.
+    """
+    if not ratings:
+        return None
+    frame = pd.DataFrame(
+        {
+            "unit": [f"{r.vignette_version_id}/{r.domain}" for r in ratings],
+            "rater": [r.participant_id for r in ratings],
+            "score": [r.score for r in ratings],
+        }
+    )
+    report = agreement_report(
+        frame, scale=scale or None, level="ordinal", n_boot=REPORT_BOOTSTRAP, seed=seed
+    )
+    return report.to_dict()
 
 
 def ratings_csv(huddle: Huddle) -> str:

@@ -41,3 +41,24 @@ def test_every_api_route_is_documented(app):
     for method, path in routes:
         path = path.replace("<huddle_id>", "<id>")
         assert f"`{method} {path}`" in API_DOC, (method, path)
+
+
+def test_the_stats_command_line_is_documented():
+    """Every option of ``python -m stats agreement`` and every top-level JSON key is named."""
+    import pandas as pd
+
+    from stats import agreement_report
+    from stats.__main__ import _parser
+
+    agreement = next(
+        action for action in _parser()._actions if action.dest == "command"
+    ).choices["agreement"]
+    for action in agreement._actions:
+        for flag in action.option_strings:
+            if flag not in ("-h", "--help"):
+                assert f"`{flag}" in README, flag
+    frame = pd.DataFrame({"unit": [1, 1, 2, 2], "rater": ["a", "b", "a", "b"],
+                          "score": [1, 2, 2, 2]})
+    keys = agreement_report(frame, n_boot=10, seed=1).to_dict().keys()
+    for key in keys:
+        assert f"`{key}`" in README, key
