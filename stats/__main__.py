@@ -88,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         scale = parse_scale(args.scale) if args.scale is not None else None
         frame = read_wide_csv(args.file) if args.wide else read_long_csv(args.file)
         report = agreement_report(
-            frame, scale=scale, level=args.level, n_boot=args.bootstrap, seed=args.seed
+            frame, scale=scale, level=args.level, n_boot=args.bootstrap, seed=args.seed,
+            name=args.file,
         )
     except StatsInputError as exc:
         print(f"python -m stats agreement: error: {exc}", file=sys.stderr)

@@ -130,6 +130,13 @@ def _series_to_float(series: pd.Series, name: str, where: Callable[[int], str]) 
     return _to_float(raw, name, lambda index: where(index[0]))
 
 
+def where_in_table(index: pd.Index, i: int) -> str:
+    """Where row ``i`` is: its line in a file that was read (index named "line"), or its label."""
+    if index.name == "line":
+        return f"on line {index[i]}"
+    return f"in the row labelled {format_label(index[i])}"
+
+
 def read_value_domain(value_domain: Any, name: str = "value_domain") -> np.ndarray | None:
     """Validate a declared scale; return its values sorted, or None when not given."""
     if value_domain is None:
@@ -359,7 +366,7 @@ def read_long(
     index = frame.index
 
     def where_row(i: int) -> str:
-        return f"in the row labelled {format_label(index[i])}"
+        return where_in_table(index, i)
 
     x = _series_to_float(columns["score"], f"{name} column {format_label(score)}", where_row)
     unit_code, unit_labels = _factorize(columns["unit"], "unit", name)
@@ -522,7 +529,7 @@ def read_reference_pairs(
     index = frame.index
 
     def where_row(i: int) -> str:
-        return f"in the row labelled {format_label(index[i])}"
+        return where_in_table(index, i)
 
     x = _series_to_float(columns["score"], f"{name} column {format_label(score)}", where_row)
     r = _series_to_float(columns["reference"], f"{name} column {format_label(reference)}", where_row)

@@ -159,6 +159,7 @@ def agreement_report(
     unit: Hashable = "unit",
     rater: Hashable = "rater",
     score: Hashable = "score",
+    name: str = "frame",
 ) -> AgreementReport:
     """Compute every agreement coefficient of a long table of ratings.
 
@@ -179,6 +180,8 @@ def agreement_report(
         Seed of the bootstrap.
     unit, rater, score : hashable, optional
         Names of the unit, rater and score columns.
+    name : str, optional
+        What to call the table in error messages, e.g. the file it was read from.
 
     Returns
     -------
@@ -216,7 +219,8 @@ def agreement_report(
     columns = {"unit": unit, "rater": rater, "score": score}
     # Read once here to validate and count; each coefficient reads the same clean table.
     ratings = read_long(
-        frame, unit=unit, rater=rater, score=score, value_domain=domain, domain_name="scale"
+        frame, unit=unit, rater=rater, score=score, value_domain=domain, domain_name="scale",
+        name=name,
     )
     clean = _clean_table(frame, columns)
     m_u = np.bincount(ratings.unit_code, minlength=len(ratings.unit_labels))

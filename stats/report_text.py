@@ -110,10 +110,22 @@ def _reasons(report: AgreementReport) -> list[str]:
         ("Brennan-Prediger", report.brennan_prediger.reason),
         ("Cohen's kappa", report.cohen_reason),
         ("ICC", report.icc.reason),
+        *_missing_icc_forms(report),
     ):
         if reason:
             out.append(f"{label}: {reason}")
     return out
+
+
+def _missing_icc_forms(report: AgreementReport) -> list[tuple[str, str]]:
+    """(forms, reason) for ICC forms left out one by one, forms sharing a reason together."""
+    if report.icc.reason is not None:
+        return []
+    by_reason: dict[str, list[str]] = {}
+    for form, result in report.icc.forms.items():
+        if result.estimate is None and result.reason:
+            by_reason.setdefault(result.reason, []).append(form)
+    return [(", ".join(forms), reason) for reason, forms in by_reason.items()]
 
 
 def _row(

@@ -16,6 +16,9 @@ from .errors import StatsInputError
 
 __all__ = ["parse_scale", "read_long_csv", "read_wide_csv"]
 
+#: Name of the index of a table read from a file: each row's line number.
+LINE = "line"
+
 #: Columns accepted for the rater, in order of preference. ``participant`` is what the
 #: Huddle app's export calls its raters.
 RATER_COLUMNS = ("rater", "participant")
@@ -90,7 +93,12 @@ def read_long_csv(path: Path | str) -> pd.DataFrame:
             "rater": frame[rater].str.strip(),
             "score": _scores(frame["score"], path, "score"),
         }
-    )
+    ).set_axis(_line_numbers(len(frame)))
+
+
+def _line_numbers(n_rows: int) -> pd.Index:
+    """The file's line of each row (the header is line 1), so that errors can name it."""
+    return pd.RangeIndex(2, n_rows + 2, name=LINE)
 
 
 def read_wide_csv(path: Path | str) -> pd.DataFrame:
@@ -108,14 +116,15 @@ def read_wide_csv(path: Path | str) -> pd.DataFrame:
         pieces.append(
             pd.DataFrame(
                 {
-                    "unit": frame[unit_column].str.strip(),
+                    "unit": frame[unit_column].str.strip().to_numpy(),
                     "rater": rater,
                     "score": _scores(frame[rater], path, f"score for rater {rater}"),
-                }
+                },
+                index=_line_numbers(len(frame)),
             )
         )
-    long = pd.concat(pieces, ignore_index=True)
-    return long[~np.isnan(long["score"].to_numpy())].reset_index(drop=True)
+    long = pd.concat(pieces)
+    return long[~np.isnan(long["score"].to_numpy())]
 
 
 def parse_scale(text: str) -> list[int]:

@@ -172,9 +172,12 @@ def test_text_format_is_an_aligned_table(capsys):
         ("unit,rater,score\n1,a,high\n", (), "line 2: score 'high' is not a number"),
         ("", (), "the file is empty"),
         ("unit,rater,score\n", (), "header but no rows"),
-        ("unit,rater,score\n1,a,7\n1,b,2\n", ("--scale", "0:5"), "not in scale"),
+        ("unit,rater,score\n1,a,2\n1,b,7\n", ("--scale", "0:5"),
+         "bad.csv holds the score 7 on line 3, which is not in scale"),
+        ("id,A,B\nu1,1,2\nu2,3,9\n", ("--wide", "--scale", "0:5"), "score 9 on line 3"),
         ("unit,rater,score\n1,a,1\n", ("--scale", "5:0"), "MIN below MAX"),
-        ("unit,rater,score\n1,a,1\n1,a,2\n", (), "more than one score from rater 'a'"),
+        ("unit,rater,score\n1,a,1\n1,a,2\n", (),
+         "unit '1' has more than one score from rater 'a' (rows labelled 2 and 3)"),
         ("id,A,B\nu1,1,x\n", ("--wide",), "score for rater B 'x' is not a number"),
     ],
 )
@@ -199,3 +202,20 @@ def test_missing_file_and_usage_errors_exit_2(tmp_path):
         capture_output=True, text=True, cwd=ROOT,
     )
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
+
+
+def test_text_names_why_each_missing_icc_form_is_missing(tmp_path, capsys):
+    """Every ICC form the JSON leaves out has its reason in the text, once per reason."""
+    path = tmp_path / "gap.csv"
+    path.write_text("u,r1,r2,r3\n1,3,3,\n2,4,4,5\n3,0,1,0\n", encoding="utf-8")
+    status, out, _ = run(capsys, path, "--wide", "--scale", "0:5", "--format", "json")
+    icc = no_nan(out)["icc"]
+    missing: dict[str, list[str]] = {}
+    for form in ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"):
+        if icc[form]["estimate"] is None:
+            missing.setdefault(icc[form]["reason"], []).append(form)
+    status, text, _ = run(capsys, path, "--wide", "--scale", "0:5")
+    assert status == 0
+    flat = " ".join(text.split())
+    for reason, forms in missing.items():
+        assert flat.count(f"- {', '.join(forms)}: {' '.join(reason.split())}") == 1
