@@ -375,3 +375,21 @@ def test_agrees_with_the_krippendorff_package_on_a_large_scale_with_gaps():
         assert krippendorff_alpha_long(
             to_long(matrix.tolist()), level, value_domain=range(6)
         ).alpha == pytest.approx(float(theirs), abs=1e-9)
+
+
+@SETTINGS
+@given(
+    matrix=reliability_matrices(),
+    steps=st.lists(st.floats(0.01, 50.0), min_size=len(VALUES), max_size=len(VALUES)),
+    start=st.floats(-100.0, 100.0),
+)
+def test_ordinal_alpha_unchanged_by_an_order_preserving_relabelling(matrix, steps, start):
+    """Ordinal alpha depends only on the order of the values (Krippendorff 2011): any strictly
+    increasing map of the values, however uneven its steps, gives the same alpha."""
+    new_value = dict(zip(VALUES, start + np.cumsum(steps)))
+    relabelled = [[x if math.isnan(x) else new_value[x] for x in row] for row in matrix]
+    assert_same_alpha(
+        krippendorff_alpha(relabelled, "ordinal").alpha,
+        krippendorff_alpha(matrix, "ordinal").alpha,
+        tolerance=1e-9,
+    )
