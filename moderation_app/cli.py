@@ -75,6 +75,9 @@ def set_password(email: str, password: str) -> None:
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"password changed for {user.email}")
+    if user.email == DEMO_FACILITATOR_EMAIL:
+        # The file held the old password in plain text; it is no use and no secret now.
+        (Path(current_app.instance_path) / "demo_password").unlink(missing_ok=True)
 
 
 @click.command("create-token")

@@ -304,6 +304,7 @@ def test_seed_demo_twice_adds_everything_once(app, runner):
 
 def test_set_password_replaces_the_demo_password(app, runner):
     invoke(app, runner, "seed-demo")
+    old_password = demo_password(app)
     changed = invoke(app, runner, "set-password", DEMO_FACILITATOR_EMAIL, "--password",
                      "a new long password")
     assert (changed.exit_code, changed.stdout) == (
@@ -311,7 +312,9 @@ def test_set_password_replaces_the_demo_password(app, runner):
     with app.app_context():
         user = db.session.execute(select(User)).scalar_one()
         assert check_password_hash(user.password_hash, "a new long password")
-        assert not check_password_hash(user.password_hash, demo_password(app))
+        assert not check_password_hash(user.password_hash, old_password)
+    # The old password is not left behind in plain text.
+    assert not (Path(app.instance_path) / "demo_password").exists()
     again = invoke(app, runner, "seed-demo")
     assert again.stdout.splitlines()[-1] == "demo facilitator present; its password has been changed"
     short = invoke(app, runner, "set-password", DEMO_FACILITATOR_EMAIL, "--password", "short")
