@@ -9,6 +9,10 @@ Modules
 agreement
     Every coefficient of one table of ratings at once, with a plain-English reading
     (what ``python -m stats agreement`` prints).
+drift
+    Area drift: each area's offset from the county for the same vignettes, with flags.
+simulate
+    Simulated huddles with known area and rater effects (validation of the drift models).
 icc
     The six intraclass correlations of Shrout & Fleiss, named as McGraw & Wong name them.
 kappa
@@ -38,6 +42,19 @@ from .errors import StatsInputError
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .calibration import RaterCalibration, Tolerance, calibrate_raters
+    from .simulate import SimulatedCounty, simulate_county
+    from .drift import (
+        AreaOffset,
+        Connectivity,
+        DriftReport,
+        LinearFit,
+        RaterOffset,
+        connectivity,
+        drift_report,
+        fit_linear_drift,
+        holm_adjust,
+        read_drift_table,
+    )
     from .descriptives import (
         PercentAgreement,
         UnitDescriptives,
@@ -93,6 +110,22 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
 _SUBMODULE_OF = {
     **dict.fromkeys(["AgreementReport", "agreement_report"], "agreement"),
     **dict.fromkeys(["RaterCalibration", "Tolerance", "calibrate_raters"], "calibration"),
+    **dict.fromkeys(["SimulatedCounty", "simulate_county"], "simulate"),
+    **dict.fromkeys(
+        [
+            "AreaOffset",
+            "Connectivity",
+            "DriftReport",
+            "LinearFit",
+            "RaterOffset",
+            "connectivity",
+            "drift_report",
+            "fit_linear_drift",
+            "holm_adjust",
+            "read_drift_table",
+        ],
+        "drift",
+    ),
     **dict.fromkeys(
         [
             "AgreementCoefficient",

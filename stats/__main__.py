@@ -73,12 +73,50 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="json: the documented keys; text: an aligned table (default)",
     )
+    drift = commands.add_parser(
+        "drift",
+        help="each area's offset from the county for the same vignettes and domains",
+        description=(
+            "Area offsets (scale points, with 95%% intervals and Holm-adjusted flags), the same "
+            "per domain and per period, rater offsets and the design's connectivity, from a "
+            "linear mixed model with vignette x domain fixed effects, sum-to-zero area effects "
+            "and random rater effects."
+        ),
+    )
+    drift.add_argument(
+        "file",
+        metavar="FILE",
+        help="CSV of independent ratings: columns unit, domain, rater, area, score, and "
+        "optionally period and reference; other columns are ignored",
+    )
+    drift.add_argument(
+        "--model", choices=("linear",), default="linear",
+        help="the model (default linear)",
+    )
+    drift.add_argument(
+        "--min-raters", metavar="N", type=int, default=5,
+        help="an area with fewer raters is 'insufficient data' and never flagged (default 5)",
+    )
+    drift.add_argument(
+        "--min-ratings", metavar="N", type=int, default=30,
+        help="an area with fewer ratings is 'insufficient data' and never flagged (default 30)",
+    )
+    drift.add_argument(
+        "--threshold", metavar="POINTS", type=float, default=0.5,
+        help="smallest offset worth flagging, in scale points (default 0.5)",
+    )
+    drift.add_argument(
+        "--format", choices=("json", "text"), default="text",
+        help="json: the documented keys; text: aligned tables (default)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "drift":
+        return _drift(args)
     # Imported here so that --help answers without loading NumPy and pandas.
     from .agreement import agreement_report
     from .report_text import agreement_text
@@ -99,6 +137,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(agreement_text(report, source=args.file))
+    return 0
+
+
+def _drift(args: argparse.Namespace) -> int:
+    from .drift import drift_report
+    from .report_text import drift_text
+    from .tables import read_drift_csv
+
+    try:
+        report = drift_report(
+            read_drift_csv(args.file),
+            model=args.model,
+            min_raters=args.min_raters,
+            min_ratings=args.min_ratings,
+            threshold=args.threshold,
+            name=args.file,
+        )
+    except StatsInputError as exc:
+        print(f"python -m stats drift: error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        json.dump(report.to_dict(), sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(drift_text(report, source=args.file))
     return 0
 
 

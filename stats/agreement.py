@@ -10,7 +10,6 @@ of alpha; then explains the result in plain English (:mod:`stats.interpretation`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._ratings import read_long, read_value_domain
+from ._json import json_safe
 from .descriptives import PercentAgreement, percent_agreement
 from .errors import StatsInputError
 from .gwet import AgreementCoefficient, brennan_prediger, gwet_ac1, gwet_ac2
@@ -146,7 +146,7 @@ class AgreementReport:
             payload["cohen_kappa_reason"] = self.cohen_reason
         if self.bootstrap is not None:
             payload["bootstrap"] = _bootstrap(self.bootstrap)
-        return _finite(payload)
+        return json_safe(payload)
 
 
 def agreement_report(
@@ -364,16 +364,3 @@ def _bootstrap(result: AlphaBootstrap) -> dict[str, Any]:
         "method": result.method,
         "reason": result.reason,
     }
-
-
-def _finite(value: Any) -> Any:
-    """Replace any NaN or infinity left in a payload by None (a last guard; none should be)."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value

@@ -6,6 +6,7 @@ import textwrap
 
 from ._ratings import format_value
 from .agreement import AgreementReport
+from .drift import AreaOffset, DriftReport
 from .krippendorff import LEVELS
 
 __all__ = ["agreement_text"]
@@ -145,3 +146,85 @@ def _share(value: float | None) -> str:
 
 def _interval(ci: tuple[float, float]) -> str:
     return f"{ci[0]:.3f} to {ci[1]:.3f}"
+
+
+def drift_text(report: DriftReport, *, source: str | None = None) -> str:
+    """Render a drift report as aligned tables a person can read.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stats import drift_report
+    >>> rows = [(f"V{u}", "d", f"{a}{r}", a, s + (1 if a == "B" else 0) + r % 2)
+    ...         for u, s in enumerate([1, 2, 3, 2]) for a in "ABC" for r in range(3)]
+    >>> table = pd.DataFrame(rows, columns=["unit", "domain", "rater", "area", "score"])
+    >>> print(drift_text(drift_report(table, min_ratings=1, min_raters=1)).splitlines()[0])
+    Area drift (linear model): 36 ratings, 9 raters, 3 areas
+    """
+    n_ratings = sum(a.n_ratings for a in report.areas)
+    n_raters = sum(a.n_raters for a in report.areas)
+    lines = [
+        f"Area drift ({report.model} model)"
+        + (f" from {source}" if source else "")
+        + f": {n_ratings:,} ratings, {n_raters:,} raters, {len(report.areas)} areas",
+        "Offsets are in scale points from the county (the unweighted mean of the areas) for "
+        "the same vignette and domain; positive means the area scores higher.",
+        "",
+    ]
+    lines += _offset_table(report.areas, "Area")
+    domains = [a for a in report.area_domains if a.flag is not None]
+    lines.append("")
+    if domains:
+        lines.append("Flagged within a domain:")
+        for a in domains:
+            lines.append(
+                f"  - {a.domain}: {a.area} scores {a.flag} ({a.offset:+.2f}, 95% CI "
+                f"{a.ci95[0]:+.2f} to {a.ci95[1]:+.2f})"
+            )
+    else:
+        lines.append("No area is flagged within any one domain.")
+    if report.periods:
+        lines += ["", "By period:"]
+        lines += _offset_table(report.periods, "Period / area")
+    links = report.connectivity
+    lines.append("")
+    if links.connected:
+        lines.append("Every area is linked to the others through vignettes they both scored.")
+    else:
+        lines.append(
+            "Not linked to the rest (no shared vignettes), so not compared: "
+            + ", ".join(links.not_linked)
+        )
+    vc = report.variance_components
+    lines.append(
+        f"Variance between raters {vc['rater']:.3f}, residual {vc['residual']:.3f} "
+        "(REML). Settings: "
+        + ", ".join(f"{k} {v}" for k, v in report.settings.items())
+    )
+    for note in report.notes:
+        lines.extend(textwrap.wrap(f"Note: {note}", _WIDTH))
+    return "\n".join(lines) + "\n"
+
+
+def _offset_table(rows: tuple[AreaOffset, ...], heading: str) -> list[str]:
+    def label(a: AreaOffset) -> str:
+        return f"{a.period} / {a.area}" if a.period is not None else a.area
+
+    width = max([len(heading)] + [len(label(a)) for a in rows])
+    out = [
+        f"{heading:<{width}}  {'Offset':>7}  {'95% CI':>17}  {'Raters':>6}  {'Ratings':>7}  Verdict",
+        f"{'-' * width}  {'-' * 7}  {'-' * 17}  {'-' * 6}  {'-' * 7}  {'-' * 20}",
+    ]
+    for a in rows:
+        offset = "-" if a.offset is None else f"{a.offset:+.2f}"
+        ci = "-" if a.ci95 is None else f"{a.ci95[0]:+.2f} to {a.ci95[1]:+.2f}"
+        if a.status != "ok":
+            verdict = a.status.replace("_", " ")
+        elif a.flag is not None:
+            verdict = f"scores {a.flag}"
+        else:
+            verdict = "in line"
+        out.append(
+            f"{label(a):<{width}}  {offset:>7}  {ci:>17}  {a.n_raters:>6}  {a.n_ratings:>7}  {verdict}"
+        )
+    return out

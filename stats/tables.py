@@ -14,7 +14,7 @@ import pandas as pd
 
 from .errors import StatsInputError
 
-__all__ = ["parse_scale", "read_long_csv", "read_wide_csv"]
+__all__ = ["parse_scale", "read_drift_csv", "read_long_csv", "read_wide_csv"]
 
 #: Name of the index of a table read from a file: each row's line number.
 LINE = "line"
@@ -99,6 +99,33 @@ def read_long_csv(path: Path | str) -> pd.DataFrame:
 def _line_numbers(n_rows: int) -> pd.Index:
     """The file's line of each row (the header is line 1), so that errors can name it."""
     return pd.RangeIndex(2, n_rows + 2, name=LINE)
+
+
+def read_drift_csv(path: Path | str) -> pd.DataFrame:
+    """Read a drift CSV: columns ``unit``, ``domain``, ``rater``, ``area``, ``score``, and
+    optionally ``period`` and ``reference``; other columns are ignored.
+
+    Labels stay text; ``score`` and ``reference`` become numbers (NaN where empty). Each
+    row is indexed by its line in the file, so errors can name it.
+    """
+    frame = _frame(_read_text(path), path)
+    required = ("unit", "domain", "rater", "area", "score")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise StatsInputError(
+            f"{path}: missing column(s) {', '.join(missing)}; a drift file needs "
+            f"{', '.join(required)} (and may have period and reference); found: "
+            f"{', '.join(frame.columns)}"
+        )
+    table = pd.DataFrame(
+        {c: frame[c].str.strip().to_numpy() for c in ("unit", "domain", "rater", "area")}
+    )
+    table["score"] = _scores(frame["score"], path, "score")
+    if "period" in frame.columns:
+        table["period"] = frame["period"].str.strip().to_numpy()
+    if "reference" in frame.columns:
+        table["reference"] = _scores(frame["reference"], path, "reference")
+    return table.set_axis(_line_numbers(len(frame)))
 
 
 def read_wide_csv(path: Path | str) -> pd.DataFrame:
