@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+DEMO ?= 1
 FLASK := $(BIN)/flask --app moderation_app
 STAMP := $(VENV)/.installed
 
@@ -25,6 +26,7 @@ setup: install
 	$(FLASK) db upgrade
 	$(FLASK) load-vignettes
 	$(FLASK) seed-demo
+	@if [ "$(DEMO)" != "0" ]; then $(FLASK) demo-county --if-empty; fi
 
 run: setup serve
 

@@ -124,7 +124,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     login_manager.init_app(app)
 
     from . import auth_loader, cli, errors, templating
-    from .blueprints import admin, api, auth, facilitator, practitioner
+    from .blueprints import admin, api, auth, facilitator, practitioner, reviewer
 
     auth_loader.init_app(app)
     templating.init_app(app)
@@ -134,6 +134,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(practitioner.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(reviewer.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     return app

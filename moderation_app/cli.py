@@ -12,14 +12,15 @@ from flask.cli import with_appcontext
 
 from .content import ContentError, load_directory
 from .models import Role
-from .services import accounts
+from .services import accounts, demo
 from .services.errors import ServiceError
 
 DEMO_FACILITATOR_EMAIL = "facilitator@example.org"
 
 
 def init_app(app: Flask) -> None:
-    for command in (load_vignettes, create_user, set_password, create_token, add_area, seed_demo):
+    for command in (load_vignettes, create_user, set_password, create_token, add_area, seed_demo,
+                    demo_county):
         app.cli.add_command(command)
 
 
@@ -103,6 +104,37 @@ def add_area(name: str) -> None:
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"added area {area.name}")
+
+
+@click.command("demo-county")
+@with_appcontext
+@click.option("--areas", "n_areas", default=8, show_default=True, help="How many areas.")
+@click.option("--practitioners", "n_practitioners", default=200, show_default=True,
+              help="How many practitioners, spread evenly over the areas.")
+@click.option("--huddles", "n_huddles", default=60, show_default=True,
+              help="How many closed huddles, spread over the past year.")
+@click.option("--seed", default=1, show_default=True, help="Seed of the random choices.")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing when the database already holds a huddle (used by make run).")
+def demo_county(n_areas: int, n_practitioners: int, n_huddles: int, seed: int,
+                if_empty: bool) -> None:
+    """Add a year of demo huddles with planted area drift, for trying the drift page."""
+    if if_empty and demo.has_huddles():
+        click.echo("demo county: the database already has huddles; nothing added")
+        return
+    try:
+        with click.progressbar(length=n_huddles, label="Building the demo county") as bar:
+            county = demo.build_demo_county(
+                n_areas=n_areas, n_practitioners=n_practitioners, n_huddles=n_huddles,
+                seed=seed, progress=bar.update,
+            )
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"demo county: {county.huddles} huddles, {county.practitioners} practitioners, "
+               f"{county.ratings:,} scores in {len(county.areas)} areas")
+    planted = ", ".join(f"{area} {shift:+.2f}" for area, shift in county.planted.items()
+                        if abs(shift) >= 0.5)
+    click.echo(f"planted drift (scale points): {planted}")
 
 
 @click.command("seed-demo")

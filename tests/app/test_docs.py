@@ -21,7 +21,7 @@ def test_every_cli_command_is_in_the_readme(app):
     ours = {name for name, command in app.cli.commands.items()
             if command.callback.__module__ == "moderation_app.cli"}
     assert ours == {"load-vignettes", "create-user", "set-password", "create-token", "add-area",
-                    "seed-demo"}
+                    "seed-demo", "demo-county"}
     for name in ours:
         assert f"`{name}" in README, name
 

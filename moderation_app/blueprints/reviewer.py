@@ -1,0 +1,115 @@
+"""Reviewers: area drift across the LA, with small groups suppressed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+
+from ..auth_loader import role_required
+from ..charts import forest_plot, heat_class, period_plot
+from ..services import drift
+
+bp = Blueprint("reviewer", __name__)
+
+EXPORT_COLUMNS = ("table", "area", "domain", "period", "offset", "ci95_low", "ci95_high",
+                  "n_raters", "n_ratings", "flag", "status", "suppressed")
+
+
+def _filters() -> dict[str, str | None]:
+    """The period and phase chosen on the page; an unknown phase is a 404, not a guess."""
+    period = request.args.get("period") or None
+    phase = request.args.get("phase") or None
+    if phase is not None and phase not in drift.PHASES:
+        abort(404)
+    return {"period": period, "phase": phase}
+
+
+@bp.get("/drift")
+@role_required("reviewer", "admin")
+def page():
+    chosen = _filters()
+    view = drift.reviewer_drift(**chosen)
+    payload = view.payload
+    domains = sorted({row["domain"] for row in payload["area_domains"]})
+    areas = [row["area"] for row in payload["areas"]]
+    cells = {(row["area"], row["domain"]): row for row in payload["area_domains"]}
+    threshold = 0.5
+    return render_template(
+        "reviewer/drift.html",
+        view=view,
+        payload=payload,
+        chosen=chosen,
+        phases=drift.PHASES,
+        areas=areas,
+        domains=domains,
+        domain_names=drift.domain_names(),
+        cells=cells,
+        heat_class=heat_class,
+        suppressed_text=drift.SUPPRESSED_TEXT,
+        forest=forest_plot(
+            payload["areas"], threshold=threshold,
+            title="Each area's offset from the county with its 95% interval",
+        ) if payload["areas"] else None,
+        over_time=period_plot(
+            payload["periods"], periods=view.periods if chosen["period"] is None
+            else [chosen["period"]],
+            title="Each area's offset in each term",
+        ),
+        threshold=threshold,
+        export_args={k: v for k, v in chosen.items() if v},
+    )
+
+
+def _rows(payload: dict[str, Any]) -> list[list[Any]]:
+    rows = []
+    for table in ("areas", "area_domains", "periods"):
+        for row in payload[table]:
+            ci = row.get("ci95") or [None, None]
+            rows.append([table, row["area"], row.get("domain"), row.get("period"),
+                         row.get("offset"), ci[0], ci[1], row.get("n_raters"),
+                         row.get("n_ratings"), row.get("flag"), row["status"],
+                         row["suppressed"]])
+    return rows
+
+
+@bp.get("/drift.csv")
+@role_required("reviewer", "admin")
+def export_csv():
+    payload = drift.reviewer_drift(**_filters()).payload
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows(_rows(payload))
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="area-drift.csv"'})
+
+
+@bp.get("/drift.xlsx")
+@role_required("reviewer", "admin")
+def export_xlsx():
+    from openpyxl import Workbook
+
+    payload = drift.reviewer_drift(**_filters()).payload
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Area drift"
+    sheet.append(EXPORT_COLUMNS)
+    for row in _rows(payload):
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    notes = book.create_sheet("About")
+    notes.append(["Offsets are in scale points from the county (the unweighted mean of the "
+                  "areas) for the same vignette and domain; positive means higher scores."])
+    notes.append([f"Figures resting on fewer than {drift.MIN_GROUP} practitioners are "
+                  "suppressed (left empty, suppressed = TRUE)."])
+    notes.append([f"Source: {url_for('reviewer.page', _external=True)}"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="area-drift.xlsx"'},
+    )

@@ -1,0 +1,139 @@
+"""Area drift for LA reviewers: the stored independent scores through :mod:`stats.drift`.
+
+Every practitioner is a rater (identified across huddles by their device's token), every
+(vignette version, domain) pair is scored on its own, and only independent (round 1) scores
+count. Reviewers see areas, never individual practitioners: figures resting on fewer than
+:data:`MIN_GROUP` practitioners are suppressed, and rater offsets are not part of what they
+receive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from stats import StatsInputError, drift_report
+from stats.drift import DriftReport
+
+from ..extensions import db
+from ..models import (
+    INDEPENDENT_ROUND,
+    Area,
+    Framework,
+    Huddle,
+    Participant,
+    Rating,
+    VignetteVersion,
+)
+
+#: Smallest number of practitioners behind any figure a reviewer sees.
+MIN_GROUP = 5
+#: What a reviewer reads in place of a suppressed figure.
+SUPPRESSED_TEXT = f"fewer than {MIN_GROUP}"
+
+PHASES = ("early years", "primary", "secondary", "post-16")
+
+
+def school_term(day: date) -> str:
+    """The English school term a date falls in, sortable as text: ``2026/27 autumn``.
+
+    Autumn runs September to December, spring January to March, summer April to August.
+    """
+    if day.month >= 9:
+        return f"{day.year}/{(day.year + 1) % 100:02d} autumn"
+    start = day.year - 1
+    term = "spring" if day.month <= 3 else "summer"
+    return f"{start}/{day.year % 100:02d} {term}"
+
+
+def rating_table(*, phase: str | None = None) -> pd.DataFrame:
+    """Every independent score as one row: unit, domain, rater, area, score, period, phase."""
+    query = (
+        select(
+            Rating.vignette_version_id,
+            VignetteVersion.phase,
+            Rating.domain,
+            Participant.practitioner_id,
+            Area.name,
+            Rating.score,
+            Huddle.held_on,
+        )
+        .join(Participant, Rating.participant_id == Participant.id)
+        .join(Area, Participant.area_id == Area.id)
+        .join(Huddle, Rating.huddle_id == Huddle.id)
+        .join(VignetteVersion, Rating.vignette_version_id == VignetteVersion.id)
+        .where(Rating.round == INDEPENDENT_ROUND)
+    )
+    if phase is not None:
+        query = query.where(VignetteVersion.phase == phase)
+    rows = db.session.execute(query).all()
+    frame = pd.DataFrame(
+        rows, columns=["unit", "phase", "domain", "rater", "area", "score", "held_on"]
+    )
+    frame["unit"] = frame["unit"].astype(str)
+    frame["rater"] = frame["rater"].astype(str)
+    frame["period"] = [school_term(d) for d in frame["held_on"]]
+    return frame.drop(columns="held_on")
+
+
+def domain_names() -> dict[str, str]:
+    """Domain key -> name, from every framework loaded (the newest name wins)."""
+    names: dict[str, str] = {}
+    for framework in db.session.execute(select(Framework).order_by(Framework.id)).scalars():
+        names.update({d["key"]: d["name"] for d in framework.domains})
+    return names
+
+
+@dataclass(frozen=True)
+class DriftView:
+    """What a reviewer may see: the model's figures with small groups suppressed."""
+
+    report: DriftReport | None
+    payload: dict[str, Any]
+    periods: list[str]
+    reason: str | None
+
+
+def reviewer_drift(
+    *, period: str | None = None, phase: str | None = None, threshold: float = 0.5
+) -> DriftView:
+    """Area offsets for reviewers, optionally for one term and one phase.
+
+    Returns a :class:`DriftView` whose ``payload`` is ``python -m stats drift``'s JSON
+    without ``raters``, and where every figure resting on fewer than :data:`MIN_GROUP`
+    practitioners is ``null`` with ``"suppressed": true`` beside it.
+    """
+    table = rating_table(phase=phase)
+    periods = sorted(table["period"].unique()) if len(table) else []
+    if period is not None:
+        table = table[table["period"] == period]
+    if len(table) == 0:
+        return DriftView(None, _empty_payload(), periods, "no independent scores match")
+    try:
+        report = drift_report(table, threshold=threshold, min_raters=MIN_GROUP)
+    except StatsInputError as exc:
+        return DriftView(None, _empty_payload(), periods, str(exc))
+    payload = report.to_dict()
+    del payload["raters"]
+    for key in ("areas", "area_domains", "periods"):
+        payload[key] = [_suppress(row) for row in payload[key]]
+    payload["suppression"] = {"min_practitioners": MIN_GROUP}
+    return DriftView(report, payload, periods, None)
+
+
+def _suppress(row: dict[str, Any]) -> dict[str, Any]:
+    """Hide every figure of a group smaller than MIN_GROUP practitioners."""
+    if row["n_raters"] >= MIN_GROUP:
+        return {**row, "suppressed": False}
+    hidden = {key: None for key in ("offset", "ci95", "se", "flag", "p_holm", "n_raters",
+                                    "n_ratings")}
+    return {**row, **hidden, "suppressed": True}
+
+
+def _empty_payload() -> dict[str, Any]:
+    return {"model": "linear", "areas": [], "area_domains": [], "periods": [],
+            "connectivity": None, "suppression": {"min_practitioners": MIN_GROUP}}

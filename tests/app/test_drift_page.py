@@ -1,0 +1,149 @@
+"""The reviewers' drift page, its exports and the demo county behind it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from moderation_app.extensions import db
+from moderation_app.models import Huddle, Participant, Rating
+from moderation_app.services import demo, drift
+from stats import drift_report
+
+from .helpers import check_page, login, text_of
+
+
+@pytest.fixture
+def county_with_drift(app, county):
+    """A small demo county: 6 areas, 60 practitioners, 30 huddles, drift planted."""
+    with app.app_context():
+        built = demo.build_demo_county(n_areas=6, n_practitioners=60, n_huddles=30, seed=3,
+                                       today=date(2026, 7, 20))
+    return built
+
+
+def test_demo_county_stores_what_it_reports(app, county_with_drift):
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Huddle)).scalar_one() == 30
+        assert db.session.execute(
+            select(func.count()).select_from(Rating)).scalar_one() == county_with_drift.ratings
+        practitioners = db.session.execute(
+            select(func.count(func.distinct(Participant.practitioner_id)))).scalar_one()
+        assert practitioners <= 60
+        assert demo.has_huddles()
+        statuses = set(db.session.execute(select(Huddle.status)).scalars())
+        assert statuses == {"closed"}
+    planted = {a: s for a, s in county_with_drift.planted.items() if abs(s) >= 0.5}
+    assert sorted(planted.values()) == [-0.9, 0.9]
+
+
+def test_the_model_finds_the_planted_drift(app, county_with_drift):
+    with app.app_context():
+        view = drift.reviewer_drift()
+        table = drift.rating_table()
+    planted = {a: ("higher" if s > 0 else "lower")
+               for a, s in county_with_drift.planted.items() if abs(s) >= 0.5}
+    flagged = {row["area"]: row["flag"] for row in view.payload["areas"] if row["flag"]}
+    assert flagged == planted
+    assert "raters" not in view.payload
+    # The same figures as the stats package on the same table.
+    direct = drift_report(table, min_raters=drift.MIN_GROUP)
+    for row, area in zip(view.payload["areas"], direct.areas):
+        assert row["area"] == area.area
+        if not row["suppressed"]:
+            assert row["offset"] == pytest.approx(area.offset, abs=1e-12)
+
+
+def test_reviewer_page_shows_flags_chart_and_suppression(app, client, county_with_drift):
+    login(client, "rev@example.org")
+    page = check_page(client.get("/drift"))
+    text = text_of(page)
+    for area, shift in county_with_drift.planted.items():
+        if abs(shift) >= 0.5:
+            assert f"{area} scores {'higher' if shift > 0 else 'lower'} than the county" in text
+    assert page.find("svg", class_="app-forest").find("title").get_text()
+    assert len(page.select("svg.app-forest circle")) == 6
+    # Small groups: any term in which an area had fewer than 5 practitioners says so only.
+    with app.app_context():
+        payload = drift.reviewer_drift().payload
+    small = [row for row in payload["periods"] if row["suppressed"]]
+    assert small, "the small demo has thin terms"
+    for row in small:
+        assert (row["offset"], row["ci95"], row["n_raters"], row["n_ratings"]) == (
+            None, None, None, None)
+    assert text.count("fewer than 5 practitioners") >= len(small)
+
+
+def test_filters_and_exports(app, client, county_with_drift):
+    login(client, "rev@example.org")
+    with app.app_context():
+        periods = drift.reviewer_drift().periods
+        one_term = drift.reviewer_drift(period=periods[-1]).payload
+    assert periods == sorted(periods) and len(periods) >= 3
+    page = check_page(client.get(f"/drift?period={periods[-1]}&phase="))
+    assert page.find("option", selected=True, string=periods[-1])
+    assert client.get("/drift?phase=university").status_code == 404
+
+    exported = client.get(f"/drift.csv?period={periods[-1]}")
+    assert exported.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
+    areas = [r for r in rows if r["table"] == "areas"]
+    assert [r["area"] for r in areas] == [row["area"] for row in one_term["areas"]]
+    for r, row in zip(areas, one_term["areas"]):
+        if row["suppressed"]:
+            assert (r["offset"], r["suppressed"]) == ("", "True")
+        else:
+            assert float(r["offset"]) == pytest.approx(row["offset"], abs=1e-9)
+
+    book = load_workbook(io.BytesIO(client.get(f"/drift.xlsx?period={periods[-1]}").data))
+    sheet = list(book["Area drift"].values)
+    assert list(sheet[0]) == list(rows[0].keys())
+    assert len(sheet) == len(rows) + 1
+    assert [c for c in sheet[1][:2]] == [rows[0]["table"], rows[0]["area"]]
+
+
+@pytest.mark.parametrize("email, status", [("fac@example.org", 403), ("admin@example.org", 200)])
+def test_only_reviewers_and_admins_see_drift(client, county_with_drift, email, status):
+    login(client, email)
+    assert client.get("/drift").status_code == status
+    assert client.get("/drift.csv").status_code == status
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, county):
+    response = client.get("/drift")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_an_empty_county_says_so(client, county):
+    login(client, "rev@example.org")
+    assert "No drift figures for this choice: no independent scores match" in text_of(
+        check_page(client.get("/drift")))
+
+
+@pytest.mark.parametrize("day, term", [
+    (date(2026, 9, 1), "2026/27 autumn"), (date(2026, 12, 31), "2026/27 autumn"),
+    (date(2027, 1, 4), "2026/27 spring"), (date(2027, 3, 31), "2026/27 spring"),
+    (date(2027, 4, 1), "2026/27 summer"), (date(2027, 8, 31), "2026/27 summer"),
+    (date(2009, 10, 1), "2009/10 autumn"), (date(2000, 2, 1), "1999/00 spring"),
+])
+def test_school_terms(day, term):
+    assert drift.school_term(day) == term
+
+
+def test_demo_county_command(app, runner, county):
+    result = runner.invoke(args=["demo-county", "--areas", "6", "--practitioners", "40",
+                                 "--huddles", "5", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "demo county: 5 huddles, 40 practitioners" in result.output
+    assert "planted drift (scale points):" in result.output
+    again = runner.invoke(args=["demo-county", "--if-empty"])
+    assert again.exit_code == 0 and "nothing added" in again.output
+    too_few = runner.invoke(args=["demo-county", "--areas", "6", "--practitioners", "10"])
+    assert too_few.exit_code != 0 and "practitioners must be between 30" in too_few.output
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Huddle)).scalar_one() == 5
