@@ -88,9 +88,12 @@ from .errors import StatsInputError
 __all__ = [
     "AreaOffset",
     "Connectivity",
+    "DriftChange",
     "DriftReport",
     "LinearFit",
     "RaterOffset",
+    "ChangePoint",
+    "change_point",
     "connectivity",
     "drift_report",
     "fit_linear_drift",
@@ -229,6 +232,34 @@ class RaterOffset:
 
 
 @dataclass(frozen=True)
+class DriftChange:
+    """A shift in an area's or a rater's offset between periods.
+
+    Attributes
+    ----------
+    kind : {"area", "rater"}
+    name : str
+        The area or rater.
+    direction : {"higher", "lower"}
+    since : str
+        The first period of the new level.
+    before, after : float
+        The offset (scale points) before and since, inverse-variance weighted over periods.
+    p_holm : float
+        The split's p-value, Bonferroni over the splits tried and Holm-adjusted across the
+        areas (or the raters).
+    """
+
+    kind: str
+    name: str
+    direction: str
+    since: str
+    before: float
+    after: float
+    p_holm: float
+
+
+@dataclass(frozen=True)
 class DriftReport:
     """Everything ``python -m stats drift`` reports."""
 
@@ -241,6 +272,7 @@ class DriftReport:
     settings: dict[str, Any]
     variance_components: dict[str, float]
     notes: tuple[str, ...]
+    changes: tuple[DriftChange, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON layout of the command line (see the README)."""
@@ -280,6 +312,18 @@ class DriftReport:
                 for r in self.raters
             ],
             "connectivity": self.connectivity.to_dict(),
+            "changes": [
+                {
+                    "kind": c.kind,
+                    "name": c.name,
+                    "direction": c.direction,
+                    "since": c.since,
+                    "before": c.before,
+                    "after": c.after,
+                    "p_holm": c.p_holm,
+                }
+                for c in self.changes
+            ],
             "settings": self.settings,
             "variance_components": self.variance_components,
             "notes": list(self.notes),
@@ -669,11 +713,25 @@ def drift_report(
     ]
     area_domains: list[AreaOffset] = []
     for domain, subset in linked.groupby("domain", sort=True):
-        area_domains += _sub_fit(subset, min_raters, min_ratings, threshold, domain=str(domain))
+        area_domains += _sub_fit(subset, min_raters, min_ratings, threshold, domain=str(domain))[0]
     periods: list[AreaOffset] = []
+    area_series: dict[str, list[tuple[str, float, float]]] = {}
+    rater_series: dict[str, list[tuple[str, float, float]]] = {}
     if "period" in linked.columns:
         for period, subset in linked.groupby("period", sort=True):
-            periods += _sub_fit(subset, min_raters, min_ratings, threshold, period=str(period))
+            rows, period_fit = _sub_fit(
+                subset, min_raters, min_ratings, threshold, period=str(period)
+            )
+            periods += rows
+            for row in rows:
+                if row.status == STATUS_OK and row.offset is not None and row.se is not None:
+                    area_series.setdefault(row.area, []).append((row.period, row.offset, row.se))
+            if period_fit is not None:
+                for j, rater in enumerate(period_fit.raters):
+                    offset = period_fit.offset[period_fit.rater_area[j]] + period_fit.rater_effect[j]
+                    rater_series.setdefault(rater, []).append(
+                        (str(period), float(offset), float(period_fit.rater_offset_se[j]))
+                    )
     ratings_per_rater = linked.groupby("rater")["score"].size()
     t = scipy.stats.t.ppf(0.975, fit.df)
     raters = []
@@ -693,8 +751,10 @@ def drift_report(
                 flag=flag,
             )
         )
+    changes = _changes("area", area_series, threshold) + _changes("rater", rater_series, threshold)
     return DriftReport(
         model=model,
+        changes=tuple(changes),
         areas=tuple(areas),
         area_domains=tuple(area_domains),
         periods=tuple(periods),
@@ -707,6 +767,92 @@ def drift_report(
         },
         notes=tuple(notes),
     )
+
+
+@dataclass(frozen=True)
+class ChangePoint:
+    """The best split of a series of period estimates into before and since."""
+
+    since: int
+    before: float
+    after: float
+    z: float
+    p: float
+
+
+def change_point(estimates: Sequence[float], se: Sequence[float]) -> ChangePoint | None:
+    """Where a series of period estimates shifted, and how surely.
+
+    Every split of the periods into "before" and "since" is tried; each side's level is the
+    inverse-variance weighted mean of its estimates, and the split with the largest
+    ``|z| = |after - before| / sqrt(1 / W_before + 1 / W_after)`` is kept. Its two-sided
+    p-value is multiplied by the number of splits tried (Bonferroni), so that picking the
+    best split does not overstate the evidence.
+
+    Parameters
+    ----------
+    estimates, se : sequence of float
+        One estimate and its standard error per period, in time order.
+
+    Returns
+    -------
+    ChangePoint or None
+        None with fewer than two periods. ``since`` is the index of the first period after
+        the split.
+
+    Examples
+    --------
+    Level 0 for three terms, then 1 for two, each known to within 0.2:
+
+    >>> point = change_point([0.1, -0.1, 0.0, 1.0, 1.1], [0.2] * 5)
+    >>> point.since, round(point.before, 3), round(point.after, 3), round(point.z, 2)
+    (3, 0.0, 1.05, 5.75)
+    >>> point.p < 1e-6
+    True
+    """
+    x = np.asarray(estimates, dtype=float)
+    w = 1.0 / np.asarray(se, dtype=float) ** 2
+    T = len(x)
+    if T < 2:
+        return None
+    best: ChangePoint | None = None
+    for split in range(1, T):
+        w_before, w_after = w[:split].sum(), w[split:].sum()
+        before = float((w[:split] * x[:split]).sum() / w_before)
+        after = float((w[split:] * x[split:]).sum() / w_after)
+        z = (after - before) / np.sqrt(1.0 / w_before + 1.0 / w_after)
+        if best is None or abs(z) > abs(best.z):
+            best = ChangePoint(split, before, after, float(z), 0.0)
+    assert best is not None
+    p = min(1.0, (T - 1) * 2.0 * float(scipy.stats.norm.sf(abs(best.z))))
+    return ChangePoint(best.since, best.before, best.after, best.z, p)
+
+
+def _changes(
+    kind: str,
+    series: dict[str, list[tuple[str, float, float]]],
+    threshold: float,
+) -> list[DriftChange]:
+    """Changes among one kind's series (period, estimate, se), Holm-adjusted across them."""
+    found = []
+    for name, points in sorted(series.items()):
+        points = [pt for pt in points if pt[2] > 0 and np.isfinite(pt[1])]
+        point = change_point([pt[1] for pt in points], [pt[2] for pt in points])
+        if point is not None:
+            found.append((name, points, point))
+    if not found:
+        return []
+    adjusted = holm_adjust([point.p for _, _, point in found])
+    changes = []
+    for (name, points, point), p in zip(found, adjusted):
+        if p < 0.05 and abs(point.after - point.before) >= threshold:
+            changes.append(DriftChange(
+                kind=kind, name=name,
+                direction=FLAG_HIGHER if point.after > point.before else FLAG_LOWER,
+                since=points[point.since][0], before=point.before, after=point.after,
+                p_holm=float(p),
+            ))
+    return changes
 
 
 def _counts(subset: pd.DataFrame) -> dict[str, int]:
@@ -756,7 +902,7 @@ def _area_offsets(
 
 def _sub_fit(
     subset: pd.DataFrame, min_raters: int, min_ratings: int, threshold: float, **where: str
-) -> list[AreaOffset]:
+) -> tuple[list[AreaOffset], LinearFit | None]:
     """Offsets within one domain or one period: the same model on that part of the data."""
     links = connectivity(subset)
     linked = subset[subset["area"].isin(links.groups[0])]
@@ -767,11 +913,11 @@ def _sub_fit(
             AreaOffset(area=a, offset=None, ci95=None, se=None, status=STATUS_INSUFFICIENT,
                        **_counts(subset[subset["area"] == a]), **where)
             for a in sorted(subset["area"].unique())
-        ]
+        ], None
     out = _area_offsets(fit, linked, min_raters, min_ratings, threshold, **where)
     out += [
         AreaOffset(area=a, offset=None, ci95=None, se=None, status=STATUS_NOT_LINKED,
                    **_counts(subset[subset["area"] == a]), **where)
         for a in links.not_linked
     ]
-    return out
+    return out, fit

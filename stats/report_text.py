@@ -186,6 +186,17 @@ def drift_text(report: DriftReport, *, source: str | None = None) -> str:
     if report.periods:
         lines += ["", "By period:"]
         lines += _offset_table(report.periods, "Period / area")
+    area_changes = [c for c in report.changes if c.kind == "area"]
+    rater_changes = [c for c in report.changes if c.kind == "rater"]
+    if area_changes or rater_changes:
+        lines += ["", "Changes between periods:"]
+        for c in area_changes:
+            lines.append(
+                f"  - {c.name} has scored {c.direction} since {c.since} "
+                f"({c.before:+.2f} before, {c.after:+.2f} since)"
+            )
+        if rater_changes:
+            lines.append(f"  - {len(rater_changes)} rater(s) changed; see the JSON for who")
     links = report.connectivity
     lines.append("")
     if links.connected:

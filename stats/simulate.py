@@ -59,6 +59,7 @@ def simulate_county(
     n_periods: int = 3,
     scale: tuple[int, int] = (0, 5),
     process: str = "ordinal",
+    drift_from_period: int = 1,
     seed: int = 0,
 ) -> SimulatedCounty:
     """Simulate a county's huddles.
@@ -82,6 +83,9 @@ def simulate_county(
         The scale's lowest and highest level (ordinal process).
     process : {"ordinal", "linear"}
         Thresholded latent score, or the latent score itself.
+    drift_from_period : int
+        The area offsets apply from this period on (1 = throughout); before it every
+        area scores like the county, so the drift begins part-way.
     seed : int
         Seed of the random generator.
 
@@ -120,10 +124,11 @@ def simulate_county(
         people = np.unique(np.concatenate([local, visitors]))
         weight = np.exp(area_need[host] * vignette_need)
         chosen = rng.choice(n_vignettes, vignettes_per_huddle, replace=False, p=weight / weight.sum())
+        drifting = h * n_periods // n_huddles + 1 >= drift_from_period
         for v in chosen:
             latent = (
                 need[v][None, :]
-                + offsets[rater_area[people]][:, None]
+                + drifting * offsets[rater_area[people]][:, None]
                 + severity[people][:, None]
                 + rng.normal(0.0, noise_sd, (len(people), n_domains))
             )

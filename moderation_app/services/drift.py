@@ -119,6 +119,8 @@ def reviewer_drift(
         return DriftView(None, _empty_payload(), periods, str(exc))
     payload = report.to_dict()
     del payload["raters"]
+    # Changes of individual practitioners are theirs, not a reviewer's.
+    payload["changes"] = [c for c in payload["changes"] if c["kind"] == "area"]
     for key in ("areas", "area_domains", "periods"):
         payload[key] = [_suppress(row) for row in payload[key]]
     payload["suppression"] = {"min_practitioners": MIN_GROUP}
@@ -135,5 +137,5 @@ def _suppress(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _empty_payload() -> dict[str, Any]:
-    return {"model": "linear", "areas": [], "area_domains": [], "periods": [],
+    return {"model": "linear", "areas": [], "area_domains": [], "periods": [], "changes": [],
             "connectivity": None, "suppression": {"min_practitioners": MIN_GROUP}}

@@ -239,3 +239,23 @@ def test_command_line_bad_files_exit_2_with_one_line(tmp_path, capsys, content, 
     assert main(["drift", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and message in captured.err
+
+
+def test_changes_between_periods_are_found_with_their_start():
+    """Drift that begins in the fourth of six terms: found in both areas, since that term,
+    and in the raters of those areas only; nothing is found where nothing changes."""
+    found = 0
+    for seed in range(5):
+        county = simulate_county(area_offsets=[0, 0, 0.9, 0, -0.9, 0], n_periods=6,
+                                 n_huddles=60, drift_from_period=4, seed=seed)
+        report = drift_report(county.ratings)
+        areas = {(c.name, c.direction, c.since) for c in report.changes if c.kind == "area"}
+        found += areas == {("A3", "higher", "P4"), ("A5", "lower", "P4")}
+        home = county.ratings.groupby("rater")["area"].first()
+        assert {home[c.name] for c in report.changes if c.kind == "rater"} <= {"A3", "A5"}
+        for change in report.changes:
+            assert abs(change.after - change.before) >= 0.5 and change.p_holm < 0.05
+        steady = simulate_county(area_offsets=[0, 0, 0.9, 0, -0.9, 0], n_periods=6,
+                                 n_huddles=60, seed=50 + seed)
+        assert drift_report(steady.ratings).changes == ()
+    assert found >= 4
