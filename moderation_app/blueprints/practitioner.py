@@ -16,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
@@ -32,6 +33,10 @@ CLOSED_HUDDLE = (
     "That huddle has closed, so it takes no more joins or scores. If you took part, "
     "\"Your huddles\" on this phone shows your results."
 )
+NOTHING_CHOSEN = "Choose a level for at least one domain"
+#: Errors from a save without JavaScript, carried across the redirect back to the page:
+#: ``{"vignette": code, "errors": [[field id, message], ...]}``.
+SCORE_ERRORS = "score_errors"
 
 
 def _no_huddle_message(code: str) -> str:
@@ -111,7 +116,9 @@ def huddle(huddle_id: int):
     if participant is None:
         flash("Join this huddle first with its code.", "info")
         return redirect(url_for("practitioner.start"))
-    return _phone_page(huddle_row, viewer, participant)
+    carried = session.pop(SCORE_ERRORS, None) or {}
+    errors = carried.get("errors", []) if _is_open(huddle_row, carried.get("vignette", "")) else []
+    return _phone_page(huddle_row, viewer, participant, [tuple(e) for e in errors])
 
 
 def _phone_page(huddle_row, viewer, participant, errors=(), unsaved=None) -> str:
@@ -158,37 +165,44 @@ def save_scores(huddle_id: int, vignette_code: str):
         # A page left open from an earlier vignette: never carry its choices onto the one
         # that is open now, and say plainly which vignette they were for.
         message = _not_open_message(huddle_row, vignette_code)
+        flash(message, "warning")  # the script reloads on 409, so the page says it too
         if _wants_json():
             return jsonify(error=message), 409
-        flash(message, "warning")
         return redirect(url_for("practitioner.huddle", huddle_id=huddle_id), code=303)
+    if not bad and not scores:
+        if _wants_json():
+            return jsonify(error=NOTHING_CHOSEN), 422
+        # Post/Redirect/Get: the error shows on the page itself, so a reload re-sends nothing.
+        session[SCORE_ERRORS] = {"vignette": vignette_code, "errors": [["scores", NOTHING_CHOSEN]]}
+        return redirect(url_for("practitioner.huddle", huddle_id=huddle_id) + "#error-summary",
+                        code=303)
     error_list: list[tuple[str, str]] = list(bad)
     error_status = 422
+    saved: dict[str, int] = {}
     if not bad:
-        if not scores:
-            error_list.append(("scores", "Choose a level for at least one domain"))
-        else:
-            try:
-                huddles.submit_ratings(huddle_row, viewer, vignette_code, scores)
-            except ServiceError as exc:
-                if exc.status in (401, 403, 404):
-                    raise
-                error_list.append(
-                    (f"score-{exc.field}" if exc.field else "scores", _sentence(exc.message))
-                )
-                error_status = exc.status
+        try:
+            saved = huddles.submit_ratings(huddle_row, viewer, vignette_code, scores)
+        except ServiceError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            error_list.append(
+                (f"score-{exc.field}" if exc.field else "scores", _sentence(exc.message))
+            )
+            error_status = exc.status
     if _wants_json():
         if error_list:
             return jsonify(error=error_list[0][1]), error_status
-        return jsonify(saved=huddles.my_scores(huddle_row, huddle_row.current_item, participant))
+        # Every score stored so far for this vignette, so the phone can label each domain.
+        return jsonify(saved=saved)
     if not error_list:
-        saved = huddles.my_scores(huddle_row, huddle_row.current_item, participant)
         total = len(huddle_row.current_item.vignette_version.framework.domain_keys)
         if len(saved) < total:
             flash(f"Saved {len(saved)} of {total} domains. Come back for the rest before the reveal.", "success")
         else:
             flash(f"Saved all {total} domains. You can change them until the reveal.", "success")
-        return redirect(url_for("practitioner.huddle", huddle_id=huddle_id) + "#scores")
+        # Land on the confirmation (the first thing in the main content), not below it.
+        return redirect(url_for("practitioner.huddle", huddle_id=huddle_id) + "#main-content",
+                        code=303)
     return _phone_page(huddle_row, viewer, participant, error_list, scores), error_status
 
 

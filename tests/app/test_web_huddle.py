@@ -228,8 +228,9 @@ def test_phone_rejects_a_tampered_level(app, county, api):
     assert "between 0 and 5" in text_of(page.find(class_="govuk-error-summary"))
     with app.app_context():
         assert db.session.execute(select(Rating)).first() is None
-    nothing = post_form(phone, f"/p/{created['id']}", f"/p/{created['id']}/scores/V01", {})
-    assert "Choose a level for at least one domain" in text_of(check_page(nothing, 422))
+    nothing = post_form(phone, f"/p/{created['id']}", f"/p/{created['id']}/scores/V01", {},
+                        follow_redirects=True)  # Post/Redirect/Get: see the test below
+    assert "Choose a level for at least one domain" in text_of(check_page(nothing))
 
 
 def test_other_facilitator_cannot_open_the_room(app, county, api):
@@ -335,3 +336,100 @@ def test_refused_choices_are_not_shown_as_saved(app, county):
     assert "Saved:" not in text and "0 of 7 domains saved" in text
     # The valid choice stays ticked, so the phone need not pick it again.
     assert refused.find("input", id=f"score-{DOMAINS[0]}-2").has_attr("checked")
+
+
+def _scoring_phone(app, county, api, vignettes=("V01",)):
+    """A huddle open for scoring and a phone that has joined it: (phone, huddle id)."""
+    created = api.call("POST", "/huddles", county.facilitator_token,
+                       json={"title": "T", "vignettes": list(vignettes)}).get_json()
+    phone = app.test_client()
+    join_by_form(phone, created["join_code"], "X", "West")
+    api.call("POST", f"/huddles/{created['id']}/open", county.facilitator_token)
+    return phone, created["id"]
+
+
+def test_saving_without_javascript_lands_on_the_confirmation(app, county, api):
+    phone, huddle_id = _scoring_phone(app, county, api)
+    page_url = f"/p/{huddle_id}"
+    before = check_page(phone.get(page_url))
+    assert not before.find("a", string="Check for the reveal")  # nothing saved, nothing to await
+    response = post_form(phone, page_url, f"{page_url}/scores/V01", {"score-sensory": 2})
+    # 303 to the top of the main content, where the confirmation is, not to the form below it.
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{page_url}#main-content")
+    page = check_page(phone.get(response.headers["Location"]))
+    main = page.find("main", id="main-content")
+    first = main.find(True)
+    assert "govuk-notification-banner--success" in first["class"]
+    assert "Saved 1 of 7 domains" in text_of(first)
+    # No automatic refresh (it would lose unsaved choices), but a plain link to check.
+    assert not page.find("meta", attrs={"http-equiv": "refresh"})
+    link = page.find("a", string="Check for the reveal")
+    assert link["href"] == page_url and link.find_parent("form", id="scores")
+    api.call("POST", f"/huddles/{huddle_id}/reveal", county.facilitator_token)
+    revealed = text_of(check_page(phone.get(link["href"])))
+    assert "How the group scored" in revealed and "You: 2" in revealed
+
+
+def test_nothing_chosen_without_javascript_redirects_to_the_error(app, county, api):
+    phone, huddle_id = _scoring_phone(app, county, api)
+    page_url = f"/p/{huddle_id}"
+    response = post_form(phone, page_url, f"{page_url}/scores/V01", {})
+    assert response.status_code == 303  # Post/Redirect/Get: a reload re-sends nothing
+    assert response.headers["Location"].endswith(f"{page_url}#error-summary")
+    page = check_page(phone.get(response.headers["Location"]))
+    summary = page.find(class_="govuk-error-summary")
+    assert summary["id"] == "error-summary"
+    links = {a["href"]: a.get_text() for a in summary.find_all("a")}
+    assert links == {"#scores": "Choose a level for at least one domain"}
+    assert page.find(id="scores").name == "form"  # the link leads somewhere
+    # Shown once: the next visit is a clean page.
+    assert check_page(phone.get(page_url)).find(class_="govuk-error-summary") is None
+    # A script asking for JSON still gets the refusal itself.
+    soup = check_page(phone.get(page_url))
+    refused = phone.post(f"{page_url}/scores/V01", data={"csrf_token": csrf_from(soup)},
+                         headers={"Accept": "application/json"})
+    assert refused.status_code == 422
+    assert refused.get_json() == {"error": "Choose a level for at least one domain"}
+
+
+def test_a_carried_error_is_dropped_once_the_vignette_moves_on(app, county, api):
+    phone, huddle_id = _scoring_phone(app, county, api, vignettes=("V01", "V05"))
+    page_url = f"/p/{huddle_id}"
+    post_form(phone, page_url, f"{page_url}/scores/V01", {})
+    api.call("POST", f"/huddles/{huddle_id}/reveal", county.facilitator_token)
+    api.call("POST", f"/huddles/{huddle_id}/open", county.facilitator_token)
+    page = check_page(phone.get(page_url))
+    assert page.find("form", id="scores")["action"].endswith("/scores/V05")
+    assert page.find(class_="govuk-error-summary") is None
+
+
+def test_the_phone_save_answers_with_every_score_so_far(app, county, api):
+    """The script labels each domain "Saved: N" from this answer."""
+    phone, huddle_id = _scoring_phone(app, county, api)
+    page_url = f"/p/{huddle_id}"
+    token = csrf_from(check_page(phone.get(page_url)))
+    json_headers = {"Accept": "application/json"}
+    first = phone.post(f"{page_url}/scores/V01", headers=json_headers,
+                       data={"csrf_token": token, f"score-{DOMAINS[0]}": 4})
+    assert first.get_json() == {"saved": {DOMAINS[0]: 4}}
+    second = phone.post(f"{page_url}/scores/V01", headers=json_headers,
+                        data={"csrf_token": token, f"score-{DOMAINS[0]}": 2, "score-sensory": 1})
+    assert second.get_json() == {"saved": {DOMAINS[0]: 2, "sensory": 1}}
+    page = check_page(phone.get(page_url))
+    labels = {tag.find_parent(class_="govuk-hint")["id"]: tag.get_text()
+              for tag in page.select(".app-saved")}
+    assert labels == {f"score-{DOMAINS[0]}-hint": "Saved: 2", "score-sensory-hint": "Saved: 1"}
+
+
+def test_a_late_save_from_the_script_is_explained_after_its_reload(app, county, api):
+    """On a 409 the script reloads the page: the reloaded page says why nothing was saved."""
+    phone, huddle_id = _scoring_phone(app, county, api)
+    page_url = f"/p/{huddle_id}"
+    token = csrf_from(check_page(phone.get(page_url)))
+    api.call("POST", f"/huddles/{huddle_id}/reveal", county.facilitator_token)
+    late = phone.post(f"{page_url}/scores/V01", headers={"Accept": "application/json"},
+                      data={"csrf_token": token, "score-sensory": 3})
+    assert late.status_code == 409
+    reloaded = text_of(check_page(phone.get(page_url)))
+    assert "Your scores for V01 were not saved: the facilitator had already revealed" in reloaded

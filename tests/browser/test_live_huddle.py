@@ -129,3 +129,148 @@ def test_phone_without_javascript_and_with_a_lost_signal(live_server, laptop, ne
     expect(flaky.locator("[data-save-status]")).to_have_text(re.compile("Saved: 1 of 7 domains"),
                                                              timeout=10000)
     expect(laptop.locator(".app-bigcount [data-live=submitted]")).to_have_text("2", timeout=3000)
+
+
+def huddle_id_for(app, code: str) -> int:
+    with app.app_context():
+        return db.session.execute(select(Huddle.id).where(Huddle.join_code == code)).scalar_one()
+
+
+def stored_scores(app, huddle_id: int) -> list[tuple[str, int]]:
+    with app.app_context():
+        return sorted((r.domain, r.score) for r in db.session.execute(
+            select(Rating).where(Rating.huddle_id == huddle_id)).scalars())
+
+
+def pending_keys(phone) -> list[str]:
+    return phone.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('huddle-pending:'))")
+
+
+def saved_label(phone, domain: str):
+    return phone.locator(f"#score-{domain}-hint .app-saved")
+
+
+def test_offline_choices_survive_closing_the_tab(live_server, laptop, new_phone):
+    app, base = live_server
+    code = sign_in_and_create(laptop, base, vignettes=("V01", "V05"))
+    huddle_id = huddle_id_for(app, code)
+    phone = new_phone()
+    join(phone, base, code, "Closed Tab", "West")
+    laptop.get_by_role("button", name="Open the first vignette for scoring").click()
+    expect(phone.locator("form#scores")).to_be_visible(timeout=5000)
+    action = phone.locator("form#scores").get_attribute("action")
+    assert action == f"/p/{huddle_id}/scores/V01"
+
+    # Offline: the choices themselves wait in localStorage, keyed by the save address.
+    context = phone.context
+    context.set_offline(True)
+    pick(phone, "sensory", 5)
+    pick(phone, SLC, 2)
+    expect(phone.locator("[data-save-status]")).to_have_text(re.compile("No signal"))
+    waiting = phone.evaluate(f"JSON.parse(localStorage.getItem('huddle-pending:{action}'))")
+    assert waiting["scores"] == {"sensory": "5", SLC: "2"}
+    phone.close()  # the tab is closed before the signal returns
+    context.set_offline(False)
+    assert stored_scores(app, huddle_id) == []
+
+    # Reopened, the same vignette's page ticks them again at once, even before they are sent...
+    reopened = context.new_page()
+    reopened.route(f"**{action}", lambda route: route.abort("internetdisconnected"))
+    reopened.goto(f"{base}/p/{huddle_id}")
+    expect(reopened.locator("#score-sensory-5")).to_be_checked()
+    expect(reopened.locator(f"#score-{SLC}-2")).to_be_checked()
+    expect(reopened.locator("[data-save-status]")).to_have_text(re.compile("No signal"))
+    # ...and sends them once the signal is back, then forgets them.
+    reopened.unroute(f"**{action}")
+    expect(reopened.locator("[data-save-status]")).to_have_text(
+        re.compile("Saved: 2 of 7 domains"), timeout=10000)
+    assert stored_scores(app, huddle_id) == [("sensory", 5), (SLC, 2)]
+    assert pending_keys(reopened) == []
+    expect(saved_label(reopened, "sensory")).to_have_text("Saved: 5")
+
+    # Choices still waiting when their vignette is revealed are never put on the next one.
+    context.set_offline(True)
+    pick(reopened, "sensory", 1)
+    expect(reopened.locator("[data-save-status]")).to_have_text(re.compile("No signal"))
+    reopened.close()
+    laptop.get_by_role("button", name="Reveal the scores").click()
+    laptop.get_by_role("button", name=re.compile("Open the next vignette")).click()
+    context.set_offline(False)
+    later = context.new_page()
+    later.goto(f"{base}/p/{huddle_id}")
+    expect(later.locator("form#scores")).to_have_attribute("action", f"/p/{huddle_id}/scores/V05")
+    expect(later.locator(".app-pending-lost")).to_have_text(re.compile(
+        "Choices for V01 were still waiting on this phone"))
+    expect(later.locator("form#scores input:checked")).to_have_count(0)
+    assert pending_keys(later) == []
+    assert stored_scores(app, huddle_id) == [("sensory", 5), (SLC, 2)]
+
+
+def test_saved_labels_follow_what_the_server_stored(live_server, laptop, new_phone):
+    app, base = live_server
+    code = sign_in_and_create(laptop, base, vignettes=("V01",))
+    huddle_id = huddle_id_for(app, code)
+    phone = new_phone()
+    join(phone, base, code, "Labels", "West")
+    laptop.get_by_role("button", name="Open the first vignette for scoring").click()
+    expect(phone.locator("form#scores")).to_be_visible(timeout=5000)
+
+    # A domain saved by tapping gets its label without a reload, and a change updates it.
+    expect(saved_label(phone, SLC)).to_have_count(0)
+    pick(phone, SLC, 4)
+    expect(saved_label(phone, SLC)).to_have_text("Saved: 4")
+    pick(phone, SLC, 2)
+    expect(saved_label(phone, SLC)).to_have_text("Saved: 2")
+    expect(phone.locator("[data-save-status]")).to_have_text(re.compile("Saved: 1 of 7 domains"))
+
+    # A save that landed after the page was drawn (a re-send racing a reload): the next answer
+    # from the server ticks and labels it, so the page never shows a stored domain as empty.
+    token = phone.locator("input[name=csrf_token]").get_attribute("value")
+    landed = phone.context.request.post(
+        f"{base}/p/{huddle_id}/scores/V01", headers={"Accept": "application/json"},
+        form={"csrf_token": token, "score-sensory": "3", f"score-{SLC}": "2"})
+    assert landed.ok and landed.json()["saved"] == {"sensory": 3, SLC: 2}
+    pick(phone, "physical-medical", 1)
+    expect(phone.locator("#score-sensory-3")).to_be_checked()
+    expect(saved_label(phone, "sensory")).to_have_text("Saved: 3")
+    expect(saved_label(phone, "physical-medical")).to_have_text("Saved: 1")
+    expect(phone.locator("[data-save-status]")).to_have_text(re.compile("Saved: 3 of 7 domains"))
+    assert stored_scores(app, huddle_id) == [("physical-medical", 1), ("sensory", 3), (SLC, 2)]
+    # The link for phones without JavaScript is not needed here: the page follows by itself.
+    expect(phone.get_by_role("link", name="Check for the reveal")).to_be_hidden()
+
+
+def test_phone_without_javascript_sees_its_confirmation_and_checks_for_the_reveal(
+        live_server, laptop, new_phone):
+    app, base = live_server
+    code = sign_in_and_create(laptop, base, vignettes=("V01",))
+    huddle_id = huddle_id_for(app, code)
+    plain = new_phone(javascript=False)
+    join(plain, base, code, "Plain Phone", "West")
+    laptop.get_by_role("button", name="Open the first vignette for scoring").click()
+    plain.get_by_role("link", name="Check again").click()
+
+    # Nothing chosen: the error is on the page's own address, so a reload re-sends nothing.
+    plain.get_by_role("button", name="Save my scores").click()
+    summary = plain.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Choose a level for at least one domain")
+    expect(summary).to_be_in_viewport()
+    assert plain.url.endswith(f"/p/{huddle_id}#error-summary")
+    plain.reload()
+    expect(plain.locator(".govuk-error-summary")).to_have_count(0)
+
+    # Saved: the confirmation is on screen at 360 x 740, and so is a way to check for the reveal.
+    pick(plain, "sensory", 4)
+    pick(plain, SLC, 3)
+    plain.get_by_role("button", name="Save my scores").click()
+    expect(plain.get_by_text("Saved 2 of 7 domains")).to_be_in_viewport()
+    check = plain.get_by_role("link", name="Check for the reveal")
+    expect(check).to_be_in_viewport()
+    assert plain.locator("meta[http-equiv=refresh]").count() == 0
+
+    laptop.get_by_role("button", name="Reveal the scores").click()
+    expect(laptop.locator("figure.app-chart")).to_have_count(7)
+    check.click()
+    expect(plain.get_by_role("heading", name="How the group scored")).to_be_visible()
+    expect(plain.locator(".app-chart__bar--mine")).to_have_count(2)
