@@ -11,6 +11,8 @@ agreement
     (what ``python -m stats agreement`` prints).
 drift
     Area drift: each area's offset from the county for the same vignettes, with flags.
+facets
+    A many-facet Rasch rating-scale model: area and rater severity in logits, fair averages, fit.
 simulate
     Simulated huddles with known area and rater effects (validation of the drift models).
 icc
@@ -42,6 +44,7 @@ from .errors import StatsInputError
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .calibration import RaterCalibration, Tolerance, calibrate_raters
+    from .facets import FacetsFit, fit_rating_scale_model
     from .simulate import SimulatedCounty, simulate_county
     from .drift import (
         AreaOffset,
@@ -114,6 +117,7 @@ _SUBMODULE_OF = {
     **dict.fromkeys(["AgreementReport", "agreement_report"], "agreement"),
     **dict.fromkeys(["RaterCalibration", "Tolerance", "calibrate_raters"], "calibration"),
     **dict.fromkeys(["SimulatedCounty", "simulate_county"], "simulate"),
+    **dict.fromkeys(["FacetsFit", "fit_rating_scale_model"], "facets"),
     **dict.fromkeys(
         [
             "AreaOffset",

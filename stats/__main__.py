@@ -90,8 +90,9 @@ def _parser() -> argparse.ArgumentParser:
         "optionally period and reference; other columns are ignored",
     )
     drift.add_argument(
-        "--model", choices=("linear",), default="linear",
-        help="the model (default linear)",
+        "--model", choices=("linear", "ordinal"), default="linear",
+        help="linear: a linear mixed model, offsets in scale points (default); ordinal: a "
+        "many-facet Rasch rating-scale model, leniencies in logits with fair averages",
     )
     drift.add_argument(
         "--min-raters", metavar="N", type=int, default=5,

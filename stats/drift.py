@@ -84,6 +84,7 @@ import scipy.stats
 from ._json import json_safe
 from ._ratings import where_in_table
 from .errors import StatsInputError
+from .facets import FacetsFit, fit_rating_scale_model
 
 __all__ = [
     "AreaOffset",
@@ -105,6 +106,7 @@ __all__ = [
 REQUIRED_COLUMNS = ("unit", "domain", "rater", "area", "score")
 OPTIONAL_COLUMNS = ("period", "reference")
 
+MODELS = ("linear", "ordinal")
 FLAG_HIGHER = "higher"
 FLAG_LOWER = "lower"
 STATUS_OK = "ok"
@@ -169,6 +171,92 @@ class LinearFit:
             t = np.abs(self.offset) / self.se
         return np.where(self.se > 0, 2 * scipy.stats.t.sf(t, self.df), 1.0)
 
+    def rater_offsets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each rater's offset (area plus own) and its 95% interval, scale points."""
+        offset = self.offset[self.rater_area] + self.rater_effect
+        half = scipy.stats.t.ppf(0.975, self.df) * self.rater_offset_se
+        return offset, offset - half, offset + half
+
+    def rater_se(self) -> np.ndarray:
+        """Standard errors of the rater offsets, scale points."""
+        return self.rater_offset_se
+
+    def area_extras(self, k: int) -> dict[str, float]:
+        return {}
+
+    def rater_extras(self, j: int) -> dict[str, float]:
+        return {}
+
+    def variance_components(self) -> dict[str, float]:
+        return {"rater": self.sigma2_rater, "residual": self.sigma2_residual}
+
+
+class OrdinalFit:
+    """The many-facet rating-scale model seen as the drift report needs it.
+
+    Offsets are in scale points: an area's fair average less the county's (leniency 0).
+    Tests and intervals are on the logit scale, with a standard error that adds, to the
+    model's, the spread of the area's raters over their number, since an area's leniency
+    is the mean of its raters' and they are a sample of its practitioners; the interval's
+    ends are then carried to scale points.
+    """
+
+    def __init__(self, facets: FacetsFit):
+        self.facets = facets
+        self.areas = facets.areas
+        self.raters = facets.raters
+        self.rater_area = facets.rater_area
+        own = facets.rater_leniency - facets.area_leniency[facets.rater_area]
+        K = len(facets.areas)
+        n = np.bincount(facets.rater_area, minlength=K)
+        spread = np.bincount(facets.rater_area, weights=own**2, minlength=K) / np.maximum(n - 1, 1)
+        noise = np.bincount(facets.rater_area, weights=facets.rater_se**2, minlength=K) / n
+        between = np.clip(spread - noise, 0.0, None)
+        self.logit = facets.area_leniency
+        self.logit_se = np.sqrt(facets.area_se**2 + between / n)
+        county = float(facets.fair_average(0.0)[0])
+        self.fair = facets.fair_average(self.logit)
+        self.offset = self.fair - county
+        self._county = county
+        self.converged = facets.converged
+        # Points per logit at each area's leniency, for standard errors in points.
+        step = 1e-4
+        slope = (facets.fair_average(self.logit + step) - facets.fair_average(self.logit - step)) / (
+            2 * step
+        )
+        self.se = slope * self.logit_se
+
+    def ci95(self) -> np.ndarray:
+        low = self.facets.fair_average(self.logit - 1.96 * self.logit_se) - self._county
+        high = self.facets.fair_average(self.logit + 1.96 * self.logit_se) - self._county
+        return np.column_stack([low, high])
+
+    def p_values(self) -> np.ndarray:
+        return 2 * scipy.stats.norm.sf(np.abs(self.logit) / self.logit_se)
+
+    def rater_offsets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        f = self.facets
+        offset = f.fair_average(f.rater_leniency) - self._county
+        low = f.fair_average(f.rater_leniency - 1.96 * f.rater_se) - self._county
+        high = f.fair_average(f.rater_leniency + 1.96 * f.rater_se) - self._county
+        return offset, low, high
+
+    def rater_se(self) -> np.ndarray:
+        offset, low, high = self.rater_offsets()
+        return (high - low) / (2 * 1.96)
+
+    def area_extras(self, k: int) -> dict[str, float]:
+        return {"logit": float(self.logit[k]), "logit_se": float(self.logit_se[k]),
+                "fair_average": float(self.fair[k])}
+
+    def rater_extras(self, j: int) -> dict[str, float]:
+        f = self.facets
+        return {"logit": float(f.rater_leniency[j]), "infit": float(f.infit[j]),
+                "outfit": float(f.outfit[j])}
+
+    def variance_components(self) -> dict[str, float]:
+        return {}
+
 
 @dataclass(frozen=True)
 class Connectivity:
@@ -217,6 +305,10 @@ class AreaOffset:
     p_holm: float | None = None
     domain: str | None = None
     period: str | None = None
+    #: Ordinal model only: leniency in logits, its SE and the fair average.
+    logit: float | None = None
+    logit_se: float | None = None
+    fair_average: float | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +321,10 @@ class RaterOffset:
     ci95: tuple[float, float]
     n_ratings: int
     flag: str | None
+    #: Ordinal model only: leniency in logits and the infit and outfit mean squares.
+    logit: float | None = None
+    infit: float | None = None
+    outfit: float | None = None
 
 
 @dataclass(frozen=True)
@@ -293,6 +389,8 @@ class DriftReport:
                 status=a.status,
                 p_holm=a.p_holm,
             )
+            if a.logit is not None or self.model == "ordinal":
+                out.update(logit=a.logit, logit_se=a.logit_se, fair_average=a.fair_average)
             return out
 
         return json_safe({
@@ -308,6 +406,11 @@ class DriftReport:
                     "ci95": [r.ci95[0], r.ci95[1]],
                     "n_ratings": r.n_ratings,
                     "flag": r.flag,
+                    **(
+                        {"logit": r.logit, "infit": r.infit, "outfit": r.outfit}
+                        if self.model == "ordinal"
+                        else {}
+                    ),
                 }
                 for r in self.raters
             ],
@@ -658,8 +761,10 @@ def drift_report(
     frame : pandas.DataFrame
         One row per independent rating: ``unit`` (vignette version), ``domain``,
         ``rater``, ``area``, ``score``; optionally ``period`` and ``reference``.
-    model : {"linear"}
-        The model; see the module docstring.
+    model : {"linear", "ordinal"}
+        The linear mixed model (module docstring; offsets in scale points) or the
+        many-facet rating-scale model (:mod:`stats.facets`; offsets are differences of
+        fair averages, with leniencies in logits beside them).
     min_raters, min_ratings : int
         An area (or area in a domain or period) with fewer raters or ratings is
         "insufficient_data": its offset is still estimated but never flagged.
@@ -687,8 +792,8 @@ def drift_report(
     >>> [(a.area, round(a.offset, 6), a.status) for a in report.areas]
     [('A', -0.5, 'ok'), ('B', 0.5, 'ok')]
     """
-    if model != "linear":
-        raise StatsInputError(f"model must be 'linear'; got {model!r}")
+    if model not in MODELS:
+        raise StatsInputError(f"model must be 'linear' or 'ordinal'; got {model!r}")
     if min_raters < 1 or min_ratings < 1:
         raise StatsInputError("min_raters and min_ratings must be at least 1")
     if not threshold >= 0:
@@ -702,9 +807,14 @@ def drift_report(
             "not every area is linked to the others through vignettes they both scored: "
             f"{', '.join(links.not_linked)} cannot be compared with the rest and are left out"
         )
-    fit = fit_linear_drift(linked)
+    fit = _fit(model, linked)
     if not fit.converged:
-        notes.append("the REML fit did not converge; treat the intervals with caution")
+        notes.append("the model's fit did not converge; treat the intervals with caution")
+    if isinstance(fit, OrdinalFit) and fit.facets.n_extreme_units:
+        notes.append(
+            f"{fit.facets.n_extreme_units} vignette-domain(s) scored only at the lowest or "
+            "only at the highest level were set aside: they carry no information on severity"
+        )
     areas = _area_offsets(fit, linked, min_raters, min_ratings, threshold)
     areas += [
         AreaOffset(area=a, offset=None, ci95=None, se=None, status=STATUS_NOT_LINKED,
@@ -713,42 +823,40 @@ def drift_report(
     ]
     area_domains: list[AreaOffset] = []
     for domain, subset in linked.groupby("domain", sort=True):
-        area_domains += _sub_fit(subset, min_raters, min_ratings, threshold, domain=str(domain))[0]
+        area_domains += _sub_fit(
+            model, subset, min_raters, min_ratings, threshold, domain=str(domain)
+        )[0]
     periods: list[AreaOffset] = []
     area_series: dict[str, list[tuple[str, float, float]]] = {}
     rater_series: dict[str, list[tuple[str, float, float]]] = {}
     if "period" in linked.columns:
         for period, subset in linked.groupby("period", sort=True):
             rows, period_fit = _sub_fit(
-                subset, min_raters, min_ratings, threshold, period=str(period)
+                model, subset, min_raters, min_ratings, threshold, period=str(period)
             )
             periods += rows
             for row in rows:
                 if row.status == STATUS_OK and row.offset is not None and row.se is not None:
                     area_series.setdefault(row.area, []).append((row.period, row.offset, row.se))
             if period_fit is not None:
-                for j, rater in enumerate(period_fit.raters):
-                    offset = period_fit.offset[period_fit.rater_area[j]] + period_fit.rater_effect[j]
-                    rater_series.setdefault(rater, []).append(
-                        (str(period), float(offset), float(period_fit.rater_offset_se[j]))
-                    )
+                offsets, _, _ = period_fit.rater_offsets()
+                for rater, offset, se in zip(period_fit.raters, offsets, period_fit.rater_se()):
+                    rater_series.setdefault(rater, []).append((str(period), float(offset), float(se)))
     ratings_per_rater = linked.groupby("rater")["score"].size()
-    t = scipy.stats.t.ppf(0.975, fit.df)
     raters = []
-    for j, rater in enumerate(fit.raters):
-        offset = float(fit.offset[fit.rater_area[j]] + fit.rater_effect[j])
-        half = float(t * fit.rater_offset_se[j])
+    for j, (rater, offset, low, high) in enumerate(zip(fit.raters, *fit.rater_offsets())):
         flag = None
-        if abs(offset) >= threshold and (offset - half > 0 or offset + half < 0):
+        if abs(offset) >= threshold and (low > 0 or high < 0):
             flag = FLAG_HIGHER if offset > 0 else FLAG_LOWER
         raters.append(
             RaterOffset(
                 rater=rater,
                 area=fit.areas[fit.rater_area[j]],
-                offset=offset,
-                ci95=(offset - half, offset + half),
-                n_ratings=int(ratings_per_rater[rater]),
+                offset=float(offset),
+                ci95=(float(low), float(high)),
+                n_ratings=int(ratings_per_rater.get(rater, 0)),
                 flag=flag,
+                **fit.rater_extras(j),
             )
         )
     changes = _changes("area", area_series, threshold) + _changes("rater", rater_series, threshold)
@@ -761,10 +869,7 @@ def drift_report(
         raters=tuple(raters),
         connectivity=links,
         settings={"min_raters": min_raters, "min_ratings": min_ratings, "threshold": threshold},
-        variance_components={
-            "rater": fit.sigma2_rater,
-            "residual": fit.sigma2_residual,
-        },
+        variance_components=fit.variance_components(),
         notes=tuple(notes),
     )
 
@@ -860,7 +965,7 @@ def _counts(subset: pd.DataFrame) -> dict[str, int]:
 
 
 def _area_offsets(
-    fit: LinearFit,
+    fit: LinearFit | OrdinalFit,
     table: pd.DataFrame,
     min_raters: int,
     min_ratings: int,
@@ -895,19 +1000,31 @@ def _area_offsets(
                 p_holm=None if np.isnan(p_holm[k]) else float(p_holm[k]),
                 **counts[area],
                 **where,
+                **fit.area_extras(k),
             )
         )
     return out
 
 
+def _fit(model: str, table: pd.DataFrame) -> LinearFit | OrdinalFit:
+    if model == "ordinal":
+        return OrdinalFit(fit_rating_scale_model(table))
+    return fit_linear_drift(table)
+
+
 def _sub_fit(
-    subset: pd.DataFrame, min_raters: int, min_ratings: int, threshold: float, **where: str
-) -> tuple[list[AreaOffset], LinearFit | None]:
+    model: str,
+    subset: pd.DataFrame,
+    min_raters: int,
+    min_ratings: int,
+    threshold: float,
+    **where: str,
+) -> tuple[list[AreaOffset], LinearFit | OrdinalFit | None]:
     """Offsets within one domain or one period: the same model on that part of the data."""
     links = connectivity(subset)
     linked = subset[subset["area"].isin(links.groups[0])]
     try:
-        fit = fit_linear_drift(linked)
+        fit = _fit(model, linked)
     except StatsInputError:
         return [
             AreaOffset(area=a, offset=None, ci95=None, se=None, status=STATUS_INSUFFICIENT,

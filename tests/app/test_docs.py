@@ -50,13 +50,14 @@ def test_the_stats_command_line_is_documented():
     from stats import agreement_report
     from stats.__main__ import _parser
 
-    agreement = next(
-        action for action in _parser()._actions if action.dest == "command"
-    ).choices["agreement"]
-    for action in agreement._actions:
-        for flag in action.option_strings:
-            if flag not in ("-h", "--help"):
-                assert f"`{flag}" in README, flag
+    commands = next(action for action in _parser()._actions if action.dest == "command").choices
+    assert set(commands) == {"agreement", "drift"}
+    for name, command in commands.items():
+        assert f"python -m stats {name} FILE" in README, name
+        for action in command._actions:
+            for flag in action.option_strings:
+                if flag not in ("-h", "--help"):
+                    assert flag in README, (name, flag)
     frame = pd.DataFrame({"unit": [1, 1, 2, 2], "rater": ["a", "b", "a", "b"],
                           "score": [1, 2, 2, 2]})
     keys = agreement_report(frame, n_boot=10, seed=1).to_dict().keys()

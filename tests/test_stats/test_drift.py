@@ -259,3 +259,87 @@ def test_changes_between_periods_are_found_with_their_start():
                                  n_huddles=60, seed=50 + seed)
         assert drift_report(steady.ratings).changes == ()
     assert found >= 4
+
+
+# --- The ordinal (many-facet Rasch) model ---------------------------------------------------
+
+
+def rating_scale_data(seed: int, erratic: int | None = None):
+    """Scores drawn from the rating-scale model itself, with known severities."""
+    from stats.facets import _category_probabilities
+
+    rng = np.random.default_rng(seed)
+    n_areas, per_area, n_units = 6, 10, 150
+    area = np.repeat(np.arange(n_areas), per_area)
+    severity_area = np.array([0.0, 0.0, 0.8, 0.0, -0.8, 0.0])
+    own = rng.normal(0.0, 0.4, len(area))
+    for a in range(n_areas):
+        own[area == a] -= own[area == a].mean()
+    need = rng.normal(0.0, 1.5, n_units)
+    thresholds = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+    rows = []
+    for u in range(n_units):
+        people = rng.choice(len(area), 15, replace=False)
+        probabilities = _category_probabilities(
+            need[u] - severity_area[area[people]] - own[people], thresholds)
+        for r, p in zip(people, probabilities):
+            score = rng.integers(0, 6) if r == erratic else rng.choice(6, p=p)
+            rows.append((f"V{u}", "d", f"R{r:02d}", f"A{area[r]}", float(score)))
+    table = pd.DataFrame(rows, columns=["unit", "domain", "rater", "area", "score"])
+    return table, -severity_area, -(severity_area[area] + own)
+
+
+def test_rating_scale_model_recovers_known_severities():
+    from stats import fit_rating_scale_model
+
+    table, area_leniency, rater_leniency = rating_scale_data(4)
+    fit = fit_rating_scale_model(table)
+    assert fit.converged
+    assert fit.area_leniency.sum() == pytest.approx(0.0, abs=1e-9)
+    # Joint maximum likelihood spreads measures a little (its known bias), so allow 0.25.
+    assert fit.area_leniency == pytest.approx(area_leniency, abs=0.25)
+    order = [int(r[1:]) for r in fit.raters]
+    assert np.corrcoef(fit.rater_leniency, rater_leniency[order])[0, 1] > 0.9
+    assert fit.thresholds == pytest.approx([-2, -1, 0, 1, 2], abs=0.35)
+    assert 0.8 < np.median(fit.infit) < 1.2 and 0.8 < np.median(fit.outfit) < 1.2
+
+
+def test_an_erratic_rater_misfits():
+    from stats import fit_rating_scale_model
+
+    table, _, _ = rating_scale_data(5, erratic=7)
+    fit = fit_rating_scale_model(table)
+    j = fit.raters.index("R07")
+    assert fit.infit[j] > 1.5 and fit.outfit[j] > 1.5
+    others = np.delete(fit.infit, j)
+    assert np.all(others < fit.infit[j])
+
+
+def test_ordinal_and_linear_models_agree_in_order_sign_and_flags():
+    for seed in range(5):
+        county = simulate_county(area_offsets=[0, 0, 0.9, 0, -0.9, 0], seed=seed)
+        linear = drift_report(county.ratings)
+        ordinal = drift_report(county.ratings, model="ordinal")
+        assert [a.area for a in linear.areas] == [a.area for a in ordinal.areas]
+        assert [a.flag for a in linear.areas] == [a.flag for a in ordinal.areas]
+        lin = np.array([a.offset for a in linear.areas])
+        ordi = np.array([a.offset for a in ordinal.areas])
+        big = np.abs(lin) > 0.3
+        assert np.array_equal(np.sign(lin[big]), np.sign(ordi[big]))
+        assert np.corrcoef(lin, ordi)[0, 1] > 0.95
+        for a in ordinal.areas:
+            assert np.sign(a.logit) == np.sign(a.offset)
+            assert a.ci95[0] <= a.offset <= a.ci95[1]
+
+
+def test_ordinal_model_on_the_command_line(tmp_path, capsys):
+    county = simulate_county(area_offsets=[0, 0, 0.9, 0, -0.9, 0], seed=0)
+    path = tmp_path / "drift.csv"
+    county.ratings.to_csv(path, index=False)
+    assert main(["drift", str(path), "--model", "ordinal", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["model"] == "ordinal"
+    assert {"logit", "logit_se", "fair_average"} <= set(report["areas"][0])
+    assert {"logit", "infit", "outfit"} <= set(report["raters"][0])
+    flagged = {a["area"]: a["flag"] for a in report["areas"] if a["flag"]}
+    assert flagged == {"A3": "higher", "A5": "lower"}

@@ -14,7 +14,7 @@ import pytest
 import stats
 
 PACKAGE = Path(stats.__file__).parent
-SUBMODULES = ["krippendorff", "descriptives", "calibration", "gwet", "kappa", "icc", "agreement", "drift", "simulate",
+SUBMODULES = ["krippendorff", "descriptives", "calibration", "gwet", "kappa", "icc", "agreement", "drift", "simulate", "facets",
               "errors"]
 #: stats/ is pure: only the standard library and these may be imported.
 ALLOWED_THIRD_PARTY = {"numpy", "scipy", "pandas", "statsmodels"}
