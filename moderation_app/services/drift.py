@@ -139,3 +139,53 @@ def _suppress(row: dict[str, Any]) -> dict[str, Any]:
 def _empty_payload() -> dict[str, Any]:
     return {"model": "linear", "areas": [], "area_domains": [], "periods": [], "changes": [],
             "connectivity": None, "suppression": {"min_practitioners": MIN_GROUP}}
+
+
+@dataclass(frozen=True)
+class AnchorSuggestion:
+    """A vignette worth scoring again because many areas already have."""
+
+    code: str
+    title: str
+    n_areas: int
+    scored_by_host: bool
+
+
+def suggest_anchors(
+    *, host_area: str | None = None, phase: str | None = None, limit: int = 3
+) -> list[AnchorSuggestion]:
+    """Vignettes that link a new huddle's area with the rest of the county.
+
+    Offsets compare areas only through vignettes they have in common, so a huddle
+    strengthens the comparison most by scoring a vignette many other areas have scored
+    (an anchor), above all one its host area has not scored yet. Candidates are the
+    newest versions (of ``phase`` when given) ranked by how many areas have scored them.
+    """
+    table = rating_table(phase=phase)
+    if len(table) == 0:
+        return []
+    versions = {
+        str(v.id): v
+        for v in db.session.execute(select(VignetteVersion)).scalars()
+    }
+    newest: dict[str, VignetteVersion] = {}
+    for v in versions.values():
+        code = v.vignette.code
+        if code not in newest or v.version > newest[code].version:
+            newest[code] = v
+    areas_by_code: dict[str, set[str]] = {}
+    for unit, area in table[["unit", "area"]].drop_duplicates().itertuples(index=False):
+        areas_by_code.setdefault(versions[unit].vignette.code, set()).add(area)
+    ranked = sorted(
+        (
+            AnchorSuggestion(
+                code=code, title=newest[code].title, n_areas=len(areas),
+                scored_by_host=host_area in areas,
+            )
+            for code, areas in areas_by_code.items()
+            if code in newest and (phase is None or newest[code].phase == phase)
+            and len(areas - {host_area}) >= 2
+        ),
+        key=lambda s: (s.scored_by_host, -s.n_areas, s.code),
+    )
+    return ranked[:limit]

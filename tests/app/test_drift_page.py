@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from moderation_app.extensions import db
-from moderation_app.models import Huddle, Participant, Rating
+from moderation_app.models import Huddle, Participant, Rating, VignetteVersion
 from moderation_app.services import demo, drift
 from stats import drift_report
 
@@ -147,3 +147,23 @@ def test_demo_county_command(app, runner, county):
     assert too_few.exit_code != 0 and "practitioners must be between 30" in too_few.output
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Huddle)).scalar_one() == 5
+
+
+def test_anchor_suggestions_prefer_widely_scored_vignettes_new_to_the_host(app, county_with_drift):
+    with app.app_context():
+        table = drift.rating_table()
+        host = county_with_drift.areas[0]
+        suggestions = drift.suggest_anchors(host_area=host, limit=20)
+        assert len(drift.suggest_anchors(host_area=host)) == 3
+        # Independently: the areas that scored each vignette code.
+        codes = {str(v.id): v.vignette.code for v in
+                 db.session.execute(select(VignetteVersion)).scalars()}
+    by_code: dict[str, set[str]] = {}
+    for unit, area in table[["unit", "area"]].drop_duplicates().itertuples(index=False):
+        by_code.setdefault(codes[unit], set()).add(area)
+    assert suggestions
+    for s in suggestions:
+        assert s.n_areas == len(by_code[s.code])
+        assert s.scored_by_host == (host in by_code[s.code])
+    keys = [(s.scored_by_host, -s.n_areas) for s in suggestions]
+    assert keys == sorted(keys)
