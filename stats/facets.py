@@ -201,7 +201,7 @@ def fit_rating_scale_model(
             eta = B[unit_code] - C[area_code] - D[rater_code]
             P = _category_probabilities(eta, F)
             E = P @ levels
-            W = P @ levels**2 - E**2
+            W = np.clip(P @ levels**2 - E**2, 1e-12, None)
             residual = x - E
             if facet == "threshold":
                 at_least = np.cumsum(P[:, ::-1], axis=1)[:, ::-1][:, 1:]  # P(X >= k)
@@ -234,7 +234,7 @@ def fit_rating_scale_model(
     eta = B[unit_code] - C[area_code] - D[rater_code]
     P = _category_probabilities(eta, F)
     E = P @ levels
-    W = P @ levels**2 - E**2
+    W = np.clip(P @ levels**2 - E**2, 1e-12, None)  # a variance; no rounding below 0
     squared = (x - E) ** 2
     info_area = np.bincount(area_code, weights=W, minlength=K)
     info_rater = np.bincount(rater_code, weights=W, minlength=q)
