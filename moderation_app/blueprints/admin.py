@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 
 from ..auth_loader import role_required
 from ..forms import AreaForm, EmptyForm
-from ..services import accounts
+from ..services import accounts, drift
 from ..services.errors import ServiceError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -57,3 +57,10 @@ def toggle_area(area_id: int, action: str):
         area = accounts.set_area_active(area_id, action == "restore")
         flash(f"{area.name} {'restored' if area.active else 'retired: it keeps its history but takes no new joins'}.", "success")
     return redirect(url_for("admin.areas"))
+
+
+@bp.get("/raters")
+@role_required("admin")
+def raters():
+    rows, reason = drift.rater_rows()
+    return render_template("admin/raters.html", rows=rows, reason=reason)

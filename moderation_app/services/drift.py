@@ -189,3 +189,52 @@ def suggest_anchors(
         key=lambda s: (s.scored_by_host, -s.n_areas, s.code),
     )
     return ranked[:limit]
+
+
+@dataclass(frozen=True)
+class RaterRow:
+    """One practitioner's offset from the county, for admins (and, later, for themselves)."""
+
+    practitioner_id: int
+    name: str
+    area: str
+    offset: float
+    ci95: tuple[float, float]
+    n_ratings: int
+    may_want_support: bool
+
+
+def rater_rows() -> tuple[list[RaterRow], str | None]:
+    """Every practitioner's offset (their area's plus their own), largest first.
+
+    A practitioner "may want support" when their offset is at least half a level and its
+    interval excludes 0. The name shown is the one they gave at their latest huddle.
+    """
+    table = rating_table()
+    if len(table) == 0:
+        return [], "no independent scores yet"
+    try:
+        report = drift_report(table, min_raters=MIN_GROUP)
+    except StatsInputError as exc:
+        return [], str(exc)
+    latest = dict(
+        db.session.execute(
+            select(Participant.practitioner_id, Participant.display_name).order_by(
+                Participant.joined_at, Participant.id
+            )
+        ).all()
+    )
+    rows = [
+        RaterRow(
+            practitioner_id=int(r.rater),
+            name=latest.get(int(r.rater), "?"),
+            area=r.area,
+            offset=r.offset,
+            ci95=r.ci95,
+            n_ratings=r.n_ratings,
+            may_want_support=r.flag is not None,
+        )
+        for r in report.raters
+    ]
+    rows.sort(key=lambda row: (-abs(row.offset), row.practitioner_id))
+    return rows, None

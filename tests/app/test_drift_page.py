@@ -167,3 +167,29 @@ def test_anchor_suggestions_prefer_widely_scored_vignettes_new_to_the_host(app, 
         assert s.scored_by_host == (host in by_code[s.code])
     keys = [(s.scored_by_host, -s.n_areas) for s in suggestions]
     assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize("email, status", [("admin@example.org", 200), ("rev@example.org", 403),
+                                           ("fac@example.org", 403)])
+def test_practitioner_offsets_are_for_admins_only(app, client, county_with_drift, email, status):
+    login(client, email)
+    response = client.get("/admin/raters")
+    assert response.status_code == status
+    if status != 200:
+        return
+    page = check_page(response)
+    with app.app_context():
+        rows, reason = drift.rater_rows()
+        direct = {r.rater: r for r in drift_report(drift.rating_table(),
+                                                   min_raters=drift.MIN_GROUP).raters}
+    assert reason is None and len(rows) == len(direct)
+    cells = [tr.find_all("td") for tr in page.select("tbody tr")]
+    assert len(cells) == len(rows)
+    for row, tds in zip(rows, cells):
+        assert tds[2].get_text() == f"{direct[str(row.practitioner_id)].offset:+.2f}"
+        assert (tds[5].get_text() == "may want support") == (
+            direct[str(row.practitioner_id)].flag is not None)
+    assert any(row.may_want_support for row in rows)
+    # Reviewers' drift data never carries individuals.
+    with app.app_context():
+        assert "raters" not in drift.reviewer_drift().payload
