@@ -13,8 +13,8 @@ from werkzeug.exceptions import BadRequest as HTTPBadRequest
 
 from ..auth_loader import api_viewer, require_staff
 from ..extensions import JOIN_LIMIT, limiter
-from ..services import accounts, huddles, reports
-from ..services.errors import BadRequest, Invalid, Unauthorized
+from ..services import accounts, drift, huddles, reports
+from ..services.errors import BadRequest, Forbidden, Invalid, Unauthorized
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -194,3 +194,20 @@ def report(huddle_id: int):
     huddle = huddles.get_huddle(huddle_id)
     huddles.require_facilitator(huddle, viewer)
     return jsonify(reports.huddle_report(huddle))
+
+
+@bp.get("/drift")
+def area_drift():
+    """Area drift for reviewers and admins: the drift command's JSON without raters."""
+    user = require_staff(api_viewer())
+    if user.role not in ("reviewer", "admin"):
+        raise Forbidden("area drift is for reviewers and admins")
+    phase = request.args.get("phase") or None
+    if phase is not None and phase not in drift.PHASES:
+        raise Invalid(f"phase must be one of {', '.join(drift.PHASES)}", field="phase")
+    model = request.args.get("model", "linear")
+    if model not in ("linear", "ordinal"):
+        raise Invalid("model must be linear or ordinal", field="model")
+    view = drift.reviewer_drift(period=request.args.get("period") or None, phase=phase,
+                                model=model)
+    return jsonify({**view.payload, "reason": view.reason, "available_periods": view.periods})

@@ -99,7 +99,11 @@ class DriftView:
 
 
 def reviewer_drift(
-    *, period: str | None = None, phase: str | None = None, threshold: float = 0.5
+    *,
+    period: str | None = None,
+    phase: str | None = None,
+    threshold: float = 0.5,
+    model: str = "linear",
 ) -> DriftView:
     """Area offsets for reviewers, optionally for one term and one phase.
 
@@ -114,7 +118,7 @@ def reviewer_drift(
     if len(table) == 0:
         return DriftView(None, _empty_payload(), periods, "no independent scores match")
     try:
-        report = drift_report(table, threshold=threshold, min_raters=MIN_GROUP)
+        report = drift_report(table, threshold=threshold, min_raters=MIN_GROUP, model=model)
     except StatsInputError as exc:
         return DriftView(None, _empty_payload(), periods, str(exc))
     payload = report.to_dict()
@@ -132,7 +136,8 @@ def _suppress(row: dict[str, Any]) -> dict[str, Any]:
     if row["n_raters"] >= MIN_GROUP:
         return {**row, "suppressed": False}
     hidden = {key: None for key in ("offset", "ci95", "se", "flag", "p_holm", "n_raters",
-                                    "n_ratings")}
+                                    "n_ratings", "logit", "logit_se", "fair_average")
+              if key in row}
     return {**row, **hidden, "suppressed": True}
 
 

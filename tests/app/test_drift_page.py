@@ -193,3 +193,27 @@ def test_practitioner_offsets_are_for_admins_only(app, client, county_with_drift
     # Reviewers' drift data never carries individuals.
     with app.app_context():
         assert "raters" not in drift.reviewer_drift().payload
+
+
+def test_drift_api_for_reviewers(app, api, county, county_with_drift):
+    response = api.call("GET", "/drift", county.reviewer_token)
+    assert response.status_code == 200
+    payload = response.get_json()
+    with app.app_context():
+        expected = drift.reviewer_drift().payload
+    assert payload["areas"] == expected["areas"] and "raters" not in payload
+    assert payload["reason"] is None and payload["available_periods"]
+    flagged = {row["area"] for row in payload["areas"] if row["flag"]}
+    assert flagged == {a for a, s in county_with_drift.planted.items() if abs(s) >= 0.5}
+    for row in payload["periods"]:
+        if row["suppressed"]:
+            assert row["offset"] is None and row["n_raters"] is None
+        else:
+            assert row["n_raters"] >= drift.MIN_GROUP
+    term = payload["available_periods"][0]
+    one = api.call("GET", f"/drift?period={term}&model=ordinal", county.admin_token).get_json()
+    assert one["model"] == "ordinal" and {row["period"] for row in one["periods"]} == {term}
+    assert api.call("GET", "/drift?phase=nursery", county.reviewer_token).status_code == 422
+    assert api.call("GET", "/drift?model=cubic", county.reviewer_token).status_code == 422
+    assert api.call("GET", "/drift", county.facilitator_token).status_code == 403
+    assert api.call("GET", "/drift").status_code == 401
