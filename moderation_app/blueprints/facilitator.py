@@ -114,6 +114,7 @@ def room(huddle_id: int):
             else {}
         ),
         participants=huddle.participants,
+        running_order=huddles.running_order(huddle),
     )
 
 
@@ -175,6 +176,8 @@ def confirm_close(huddle_id: int):
         huddle=huddle,
         unrevealed=huddles.unrevealed_scored_items(huddle),
         pending=[i for i in huddle.items if i.state == "pending"],
+        part_agreed=[e for e in huddles.running_order(huddle)
+                     if e.item.state == "revealed" and e.agreed_domains < e.n_domains],
     )
 
 
@@ -196,11 +199,13 @@ def consensus(huddle_id: int, vignette_code: str):
     if not form.validate_on_submit():
         flash("; ".join(e for errs in form.errors.values() for e in errs), "info")
         return redirect(url_for("facilitator.room", huddle_id=huddle.id))
-    scores: dict[str, int] = {}
+    # Every domain's list is sent: "Not agreed yet" (an empty value) takes back that
+    # domain's agreed score.
+    scores: dict[str, int | None] = {}
     for key, value in request.form.items():
-        if key.startswith("agreed-") and value != "":
+        if key.startswith("agreed-"):
             try:
-                scores[key.removeprefix("agreed-")] = int(value)
+                scores[key.removeprefix("agreed-")] = int(value) if value != "" else None
             except ValueError:
                 flash(f"'{value}' is not a level on the scale.", "info")
                 return redirect(url_for("facilitator.room", huddle_id=huddle.id))
@@ -210,12 +215,13 @@ def consensus(huddle_id: int, vignette_code: str):
     except ServiceError as exc:
         if exc.status in (401, 403, 404):
             raise
-        flash("Choose an agreed level for at least one domain." if not scores else exc.message,
-              "info")
+        flash(exc.message, "info")
     else:
-        agreed = len(item.consensus)
+        agreed = huddles.agreed_domain_count(item)
         total = len(item.vignette_version.framework.domain_keys)
-        if agreed < total:
+        if agreed == 0:
+            flash("Saved. No domain of this vignette has an agreed score now.", "success")
+        elif agreed < total:
             flash(f"Agreed scores recorded for {agreed} of {total} domains.", "success")
         else:
             flash(f"Agreed scores recorded for all {total} domains.", "success")

@@ -222,6 +222,22 @@ def require_participant(huddle: Huddle, viewer: Viewer) -> Participant:
     return participant
 
 
+def require_facilitator_or_participant(huddle: Huddle, viewer: Viewer) -> Participant | None:
+    """Let in the huddle's facilitators (None) and its participants (their Participant).
+
+    Anyone else is refused, with a reason that fits who they are: a staff member who does
+    not run this huddle has nothing to join.
+    """
+    if viewer.user is not None and huddle.is_facilitator(viewer.user):
+        return None
+    participant = participant_in(huddle, viewer.practitioner)
+    if participant is not None:
+        return participant
+    if viewer.user is not None:
+        raise Forbidden("this huddle is run by other facilitators")
+    raise Forbidden("you have not joined this huddle")
+
+
 def practitioner_for_token(raw: str | None) -> Practitioner | None:
     if not raw or not raw.startswith(tokens.PRACTITIONER_PREFIX):
         return None
@@ -351,12 +367,17 @@ def open_next(huddle: Huddle, viewer: Viewer) -> HuddleItem:
     return item
 
 
-def validate_scores(item: HuddleItem, scores: Any, *, allow_empty: bool = False) -> dict[str, int]:
-    """Check a ``{domain_key: score}`` mapping against the vignette's framework."""
+def validate_scores(
+    item: HuddleItem, scores: Any, *, allow_empty: bool = False, allow_clear: bool = False
+) -> dict[str, int | None]:
+    """Check a ``{domain_key: score}`` mapping against the vignette's framework.
+
+    With ``allow_clear`` a score may be None (take back that domain's score).
+    """
     framework = item.vignette_version.framework
     if not isinstance(scores, dict) or (not scores and not allow_empty):
         raise Invalid("scores must map at least one domain key to a score")
-    clean: dict[str, int] = {}
+    clean: dict[str, int | None] = {}
     for domain, score in scores.items():
         if framework.domain(domain) is None:
             raise Invalid(
@@ -364,6 +385,9 @@ def validate_scores(item: HuddleItem, scores: Any, *, allow_empty: bool = False)
                 f"(domains: {', '.join(framework.domain_keys)})",
                 field=shorten(str(domain), 40),
             )
+        if score is None and allow_clear:
+            clean[domain] = None
+            continue
         if isinstance(score, bool) or not isinstance(score, int):
             raise Invalid(f"the score for {domain} must be a whole number", field=domain)
         if not framework.scale_min <= score <= framework.scale_max:
@@ -381,17 +405,21 @@ def submit_ratings(
 ) -> dict[str, int]:
     """Store (or replace) a participant's independent scores for the open vignette.
 
-    Returns every score the participant now has for that vignette.
+    A phone re-sends every domain it has ticked, so only a new or changed score gets a new
+    ``submitted_at``; an unchanged one keeps the time it was given. Returns every score the
+    participant now has for that vignette.
     """
     participant = require_participant(huddle, viewer)
     item = _item_for_code(huddle, vignette_code)
-    clean = validate_scores(item, scores)
+    # Not now (409) comes before what was sent (422): after the reveal or the close, no
+    # body can be right.
     if huddle.status == HuddleStatus.CLOSED.value:
         raise Conflict("this huddle has closed")
     if item.state == ItemState.REVEALED.value:
         raise Conflict("the scores for this vignette have been revealed; they can no longer change")
     if item.state != ItemState.SCORING.value or huddle.current_item_id != item.id:
         raise Conflict("this vignette is not open for scoring")
+    clean = validate_scores(item, scores)
     _guard(huddle, (HuddleStatus.SCORING,), "this vignette is no longer open for scoring",
            expect_item=item.id)
     existing = {
@@ -418,6 +446,8 @@ def submit_ratings(
             )
             db.session.add(row)
             existing[domain] = row
+        elif row.score == score:
+            continue
         row.score = score
         row.submitted_at = now
     db.session.commit()
@@ -478,34 +508,48 @@ def reveal(huddle: Huddle, viewer: Viewer) -> dict[str, dict[str, Any]]:
 
 
 def record_consensus(
-    huddle: Huddle, viewer: Viewer, vignette_code: str, scores: Any, note: Any = KEEP_NOTE
+    huddle: Huddle,
+    viewer: Viewer,
+    vignette_code: str,
+    scores: Any = None,
+    note: Any = KEEP_NOTE,
 ) -> HuddleItem:
-    """Record (or amend) the agreed score per domain for a revealed vignette.
+    """Record, amend or take back the agreed score per domain for a revealed vignette.
 
-    Domains not given keep their agreed score; ``note`` replaces the note ("" clears it)
-    unless it is :data:`KEEP_NOTE`.
+    ``scores`` maps a domain key to its agreed level, or to None to clear that domain's
+    agreed score; domains not given keep theirs. ``scores`` may be None or empty when only
+    the note changes. ``note`` replaces the note ("" or None clears it) unless it is
+    :data:`KEEP_NOTE`. Giving neither scores nor a note is refused.
     """
     require_facilitator(huddle, viewer)
     item = _item_for_code(huddle, vignette_code)
-    clean = validate_scores(item, scores)
-    if note is not KEEP_NOTE:
-        note = clean_text(note, field="note", label="the note", max_length=MAX_NOTE,
-                          multiline=True)
     if huddle.status == HuddleStatus.CLOSED.value:
         raise Conflict("this huddle has closed")
     if item.state != ItemState.REVEALED.value:
         raise Conflict("reveal the scores before recording the agreed score")
+    clean = {} if scores is None else validate_scores(item, scores, allow_empty=True,
+                                                      allow_clear=True)
+    if note is not KEEP_NOTE:
+        note = clean_text(note, field="note", label="the note", max_length=MAX_NOTE,
+                          multiline=True)
+    elif not clean:
+        raise Invalid("send scores (a level per domain, or null to clear one) or a note",
+                      field="scores")
     _guard(huddle, (HuddleStatus.LOBBY, HuddleStatus.SCORING, HuddleStatus.REVEALED),
            "this huddle has closed")
     current = {c.domain: c for c in item.consensus}
     for domain, score in clean.items():
-        if domain in current:
-            current[domain].score = score
+        row = current.get(domain)
+        if score is None:
+            if row is not None:
+                item.consensus.remove(row)  # delete-orphan: the row goes
+        elif row is not None:
+            row.score = score
         else:
             item.consensus.append(ConsensusScore(domain=domain, score=score))
     if note is not KEEP_NOTE:
         item.consensus_note = note
-    item.consensus_recorded_at = utcnow()
+    item.consensus_recorded_at = utcnow() if item.consensus or item.consensus_note else None
     db.session.commit()
     return item
 
@@ -534,6 +578,59 @@ def results_for(huddle: Huddle, participant: Participant) -> list[dict[str, Any]
         for item in huddle.items
         if item.state == ItemState.REVEALED.value
     ]
+
+
+@dataclass(frozen=True)
+class RunningOrderEntry:
+    """One vignette of the running order, labelled as a person should read it.
+
+    ``tag`` is the look of its label (a state, or ``closed``); ``label`` says where it
+    stands; ``agreement`` says how many domains have an agreed score (None when there is
+    nothing to say).
+    """
+
+    item: HuddleItem
+    tag: str
+    label: str
+    agreed_domains: int
+    n_domains: int
+    agreement: str | None
+
+
+def agreed_domain_count(item: HuddleItem) -> int:
+    keys = set(item.vignette_version.framework.domain_keys)
+    return len({c.domain for c in item.consensus} & keys)
+
+
+def running_order(huddle: Huddle) -> list[RunningOrderEntry]:
+    """The huddle's vignettes in order, with labels that stay true once it has closed.
+
+    The stored states are left as they are (a vignette being scored at the close stays
+    ``scoring``); only what a person reads changes: "not revealed (closed)", and
+    "agreed 3 of 7" for a vignette with some domains still without an agreed score.
+    """
+    closed = huddle.status == HuddleStatus.CLOSED.value
+    entries = []
+    for item in huddle.items:
+        n_domains = len(item.vignette_version.framework.domain_keys)
+        agreed = agreed_domain_count(item)
+        tag, label = item.state, item.state
+        if closed and item.state == ItemState.SCORING.value:
+            tag, label = HuddleStatus.CLOSED.value, "not revealed (closed)"
+        elif closed and item.state == ItemState.PENDING.value:
+            tag, label = HuddleStatus.CLOSED.value, "not opened (closed)"
+        agreement = None
+        if item.state == ItemState.REVEALED.value:
+            if agreed >= n_domains:
+                agreement = "agreed"
+            elif agreed:
+                agreement = f"agreed {agreed} of {n_domains}"
+            elif closed:
+                agreement = "no agreed scores"
+        entries.append(RunningOrderEntry(item=item, tag=tag, label=label,
+                                         agreed_domains=agreed, n_domains=n_domains,
+                                         agreement=agreement))
+    return entries
 
 
 def unrevealed_scored_items(huddle: Huddle) -> list[HuddleItem]:
@@ -595,9 +692,9 @@ def state_etag(huddle: Huddle, viewer: Viewer) -> str:
 
     Checks the viewer may see the huddle, so a 304 is never an answer to a stranger.
     """
-    if viewer.user is not None and huddle.is_facilitator(viewer.user):
+    participant = require_facilitator_or_participant(huddle, viewer)
+    if participant is None:
         return f"h{huddle.id}-r{huddle.revision}-f"
-    participant = require_participant(huddle, viewer)
     return f"h{huddle.id}-r{huddle.revision}-p{participant.id}"
 
 
@@ -606,9 +703,7 @@ def live_state(huddle: Huddle, viewer: Viewer) -> dict[str, Any]:
 
     The distribution appears only once the current vignette is revealed, for everyone.
     """
-    participant = None
-    if not (viewer.user is not None and huddle.is_facilitator(viewer.user)):
-        participant = require_participant(huddle, viewer)
+    participant = require_facilitator_or_participant(huddle, viewer)
     item = huddle.current_item
     state: dict[str, Any] = {
         "id": huddle.id,
@@ -625,7 +720,7 @@ def live_state(huddle: Huddle, viewer: Viewer) -> dict[str, Any]:
         state["submitted"], state["complete"] = submitted_count(item)
         if item.state == ItemState.REVEALED.value:
             state["distribution"] = distribution(item)
-            if item.consensus:
+            if item.consensus or item.consensus_note:
                 state["consensus"] = {
                     "scores": item.consensus_scores(),
                     "note": item.consensus_note,
