@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from ..auth_loader import role_required, web_viewer
 from ..forms import ConsensusForm, EmptyForm, HuddleForm, choices
 from ..models import Huddle
-from ..services import accounts, huddles, reports
+from ..services import accounts, drift, huddles, reports
 from ..services.errors import ServiceError
 
 bp = Blueprint("facilitator", __name__, url_prefix="/huddles")
@@ -85,7 +85,12 @@ def new():
         else:
             flash(f"Huddle created. Join code {huddle.join_code}.", "success")
             return redirect(url_for("facilitator.room", huddle_id=huddle.id))
-    return render_template("facilitator/new.html", form=form, versions=versions)
+    anchors = drift.suggest_anchors(
+        host_area=form.host_area.data or request.args.get("host_area") or None,
+        phase=form.phase.data or None,
+    )
+    return render_template("facilitator/new.html", form=form, versions=versions,
+                           anchors={a.code: a for a in anchors})
 
 
 @bp.get("/<int:huddle_id>")

@@ -166,21 +166,24 @@ def suggest_anchors(
     (an anchor), above all one its host area has not scored yet. Candidates are the
     newest versions (of ``phase`` when given) ranked by how many areas have scored them.
     """
-    table = rating_table(phase=phase)
-    if len(table) == 0:
+    pairs = db.session.execute(
+        select(Rating.vignette_version_id, Area.name)
+        .join(Participant, Rating.participant_id == Participant.id)
+        .join(Area, Participant.area_id == Area.id)
+        .where(Rating.round == INDEPENDENT_ROUND)
+        .distinct()
+    ).all()
+    if not pairs:
         return []
-    versions = {
-        str(v.id): v
-        for v in db.session.execute(select(VignetteVersion)).scalars()
-    }
+    versions = {v.id: v for v in db.session.execute(select(VignetteVersion)).scalars()}
     newest: dict[str, VignetteVersion] = {}
     for v in versions.values():
         code = v.vignette.code
         if code not in newest or v.version > newest[code].version:
             newest[code] = v
     areas_by_code: dict[str, set[str]] = {}
-    for unit, area in table[["unit", "area"]].drop_duplicates().itertuples(index=False):
-        areas_by_code.setdefault(versions[unit].vignette.code, set()).add(area)
+    for version_id, area in pairs:
+        areas_by_code.setdefault(versions[version_id].vignette.code, set()).add(area)
     ranked = sorted(
         (
             AnchorSuggestion(

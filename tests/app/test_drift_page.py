@@ -217,3 +217,18 @@ def test_drift_api_for_reviewers(app, api, county, county_with_drift):
     assert api.call("GET", "/drift?model=cubic", county.reviewer_token).status_code == 422
     assert api.call("GET", "/drift", county.facilitator_token).status_code == 403
     assert api.call("GET", "/drift").status_code == 401
+
+
+def test_create_huddle_page_marks_anchor_vignettes(app, client, county_with_drift):
+    login(client)
+    with app.app_context():
+        expected = drift.suggest_anchors()
+    page = check_page(client.get("/huddles/new"))
+    marked = {}
+    for hint in page.select(".govuk-checkboxes__hint"):
+        anchor = hint.find(class_="app-anchor")
+        if anchor:
+            code = page.find(attrs={"aria-describedby": hint["id"]})["value"]
+            marked[code] = anchor.get_text()
+    assert marked == {a.code: f"anchor: scored in {a.n_areas} areas" for a in expected}
+    assert "Include at least one anchor" in text_of(page)
