@@ -69,7 +69,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -920,17 +920,16 @@ def change_point(estimates: Sequence[float], se: Sequence[float]) -> ChangePoint
     T = len(x)
     if T < 2:
         return None
-    best: ChangePoint | None = None
+    splits = []
     for split in range(1, T):
         w_before, w_after = w[:split].sum(), w[split:].sum()
         before = float((w[:split] * x[:split]).sum() / w_before)
         after = float((w[split:] * x[split:]).sum() / w_after)
-        z = (after - before) / np.sqrt(1.0 / w_before + 1.0 / w_after)
-        if best is None or abs(z) > abs(best.z):
-            best = ChangePoint(split, before, after, float(z), 0.0)
-    assert best is not None
-    p = min(1.0, (T - 1) * 2.0 * float(scipy.stats.norm.sf(abs(best.z))))
-    return ChangePoint(best.since, best.before, best.after, best.z, p)
+        z = float((after - before) / np.sqrt(1.0 / w_before + 1.0 / w_after))
+        splits.append((abs(z), -split, split, before, after, z))
+    _, _, since, before, after, z = max(splits)
+    p = min(1.0, (T - 1) * 2.0 * float(scipy.stats.norm.sf(abs(z))))
+    return ChangePoint(since, before, after, z, p)
 
 
 def _changes(
