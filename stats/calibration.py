@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.stats
 
 from ._ratings import format_label, format_value, read_reference_pairs, read_value_domain
 from .errors import StatsInputError
@@ -138,6 +139,10 @@ class RaterCalibration:
         A short plain-English verdict: ``"within tolerance"``, or what is out
         of tolerance, e.g. ``"scores higher than the reference by 0.7 levels on
         average"``, ``"fewer than 90% of scores within one level (78%)"``.
+    mean_signed_ci95 : (float, float) or None
+        Student's t 95% interval of the mean signed difference,
+        :math:`\\bar d \\pm t_{0.975, n-1}\\, s_d / \\sqrt n`; None with fewer than two
+        compared scores.
     """
 
     rater: Hashable
@@ -152,6 +157,7 @@ class RaterCalibration:
     kappa_reason: str | None = None
     within_tolerance: bool | None = None
     verdict: str | None = None
+    mean_signed_ci95: tuple[float, float] | None = None
 
 
 def calibrate_raters(
@@ -283,9 +289,18 @@ def calibrate_raters(
                 kappa_reason=kappa_reason,
                 within_tolerance=within,
                 verdict=verdict,
+                mean_signed_ci95=_mean_interval(d),
             )
         )
     return results
+
+
+def _mean_interval(d: np.ndarray) -> tuple[float, float] | None:
+    """Student's t 95% interval of the mean of ``d`` (None for fewer than two values)."""
+    if d.size < 2:
+        return None
+    half = float(scipy.stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
+    return (float(d.mean()) - half, float(d.mean()) + half)
 
 
 # --------------------------------------------------------------------------

@@ -146,3 +146,15 @@ def test_score_off_the_declared_scale_is_named():
         calibrate_raters(frame, categories=range(6))
     with pytest.raises(StatsInputError, match="tolerance must be a Tolerance"):
         calibrate_raters(frame.iloc[:1], tolerance=0.9)
+
+
+def test_mean_signed_difference_has_a_student_t_interval():
+    """Differences 1, 0, 2, 1: mean 1, sd sqrt(2/3), t(0.975, 3) = 3.182446305."""
+    import math
+
+    frame = pd.DataFrame({"rater": "a", "score": [3, 2, 4, 3], "reference": [2, 2, 2, 2]})
+    (result,) = calibrate_raters(frame)
+    half = 3.182446305284263 * math.sqrt(2 / 3) / 2
+    assert result.mean_signed_ci95 == pytest.approx((1 - half, 1 + half), abs=1e-12)
+    (single,) = calibrate_raters(frame.head(1))
+    assert single.mean_signed_ci95 is None
