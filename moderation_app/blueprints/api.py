@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest as HTTPBadRequest
 
 from ..auth_loader import api_viewer, require_staff
 from ..extensions import JOIN_LIMIT, limiter
-from ..services import accounts, drift, huddles, reports
+from ..services import accounts, calibration, drift, huddles, reports
 from ..services.errors import BadRequest, Forbidden, Invalid, Unauthorized
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -211,3 +211,12 @@ def area_drift():
     view = drift.reviewer_drift(period=request.args.get("period") or None, phase=phase,
                                 model=model)
     return jsonify({**view.payload, "reason": view.reason, "available_periods": view.periods})
+
+
+@bp.get("/me/calibration")
+def my_calibration():
+    """A practitioner's own calibration across all their huddles (their token only)."""
+    viewer = api_viewer()
+    if viewer.practitioner is None:
+        raise Forbidden("this needs a participant token: a calibration belongs to its practitioner")
+    return jsonify(calibration.my_calibration(viewer.practitioner))

@@ -13,6 +13,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -23,7 +24,7 @@ from flask import (
 from ..auth_loader import device_practitioner, web_viewer
 from ..extensions import JOIN_LIMIT, limiter
 from ..forms import JoinForm, choices
-from ..services import accounts, huddles
+from ..services import accounts, calibration, huddles
 from ..services.errors import NotFound, ServiceError
 
 bp = Blueprint("practitioner", __name__)
@@ -241,3 +242,13 @@ def my_huddles():
     practitioner = device_practitioner()
     memberships = sorted(practitioner.memberships, key=lambda p: p.joined_at, reverse=True) if practitioner else []
     return render_template("practitioner/mine.html", memberships=memberships)
+
+
+@bp.get("/me/calibration")
+def my_calibration():
+    """This device's practitioner's own calibration: private, for them alone."""
+    practitioner = device_practitioner()
+    report = calibration.my_calibration(practitioner) if practitioner is not None else None
+    response = make_response(render_template("practitioner/calibration.html", report=report))
+    response.headers["Cache-Control"] = "no-store"
+    return response

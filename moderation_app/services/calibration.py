@@ -1,0 +1,170 @@
+"""A practitioner's own calibration: their independent scores against what groups agreed.
+
+For the practitioner alone, on the device that remembers them; nothing here names or
+counts another practitioner. Figures come from :func:`stats.calibrate_raters`, grouped by
+domain: a signed difference is the practitioner's score minus the agreed (consensus) score,
+positive when they scored higher.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from stats import calibrate_raters
+
+from ..extensions import db
+from ..models import (
+    INDEPENDENT_ROUND,
+    ConsensusScore,
+    Huddle,
+    HuddleItem,
+    Participant,
+    Practitioner,
+    Rating,
+)
+from .drift import domain_names, school_term
+
+#: A tendency is worth a sentence when the mean difference is at least this (levels) and its
+#: 95% interval excludes 0.
+TENDENCY = 0.5
+#: How many of the largest differences to show.
+LARGEST = 3
+
+
+def my_scores(practitioner: Practitioner) -> pd.DataFrame:
+    """Every independent score of the practitioner that has an agreed score beside it."""
+    rows = db.session.execute(
+        select(Rating, ConsensusScore.score, HuddleItem, Huddle)
+        .join(Participant, Rating.participant_id == Participant.id)
+        .join(Huddle, Rating.huddle_id == Huddle.id)
+        .join(HuddleItem, (HuddleItem.huddle_id == Rating.huddle_id)
+              & (HuddleItem.vignette_version_id == Rating.vignette_version_id))
+        .join(ConsensusScore, (ConsensusScore.item_id == HuddleItem.id)
+              & (ConsensusScore.domain == Rating.domain))
+        .options(joinedload(Rating.vignette_version))
+        .where(Participant.practitioner_id == practitioner.id,
+               Rating.round == INDEPENDENT_ROUND)
+        .order_by(Huddle.held_on, Huddle.id, HuddleItem.position, Rating.domain)
+    ).all()
+    return pd.DataFrame(
+        [
+            {
+                "huddle": huddle.id,
+                "held_on": huddle.held_on,
+                "huddle_title": huddle.title,
+                "vignette": rating.vignette_version.vignette.code,
+                "title": rating.vignette_version.title,
+                "domain": rating.domain,
+                "score": rating.score,
+                "consensus": agreed,
+                "reference": rating.vignette_version.reference_scores.get(rating.domain),
+                "note": item.consensus_note,
+            }
+            for rating, agreed, item, huddle in rows
+        ],
+        columns=["huddle", "held_on", "huddle_title", "vignette", "title", "domain", "score",
+                 "consensus", "reference", "note"],
+    )
+
+
+def _by_domain(table: pd.DataFrame, against: str, names: dict[str, str]) -> list[dict[str, Any]]:
+    frame = table.assign(reference_score=pd.array(table[against], dtype="Float64"))
+    frame = frame[frame["reference_score"].notna()]
+    if frame.empty:
+        return []
+    results = calibrate_raters(frame, rater="domain", score="score", reference="reference_score")
+    return [
+        {
+            "domain": r.rater,
+            "domain_name": names.get(r.rater, r.rater),
+            "n": r.n_compared,
+            "mean_signed_difference": r.mean_signed_difference,
+            "ci95": list(r.mean_signed_ci95) if r.mean_signed_ci95 else None,
+            "share_exact": r.share_exact,
+            "share_within_one": r.share_within_one,
+        }
+        for r in sorted(results, key=lambda r: str(r.rater))
+    ]
+
+
+def my_calibration(practitioner: Practitioner) -> dict[str, Any]:
+    """The practitioner's calibration report (also ``GET /api/v1/me/calibration``)."""
+    table = my_scores(practitioner)
+    names = domain_names()
+    n_huddles = db.session.execute(
+        select(Participant.huddle_id).where(Participant.practitioner_id == practitioner.id)
+    ).scalars().all()
+    domains = _by_domain(table, "consensus", names)
+    report: dict[str, Any] = {
+        "huddles": len(set(table["huddle"])) if len(table) else 0,
+        "huddles_joined": len(set(n_huddles)),
+        "n_scores": len(table),
+        "domains": domains,
+        "against_reference": _by_domain(table, "reference", names),
+        "overall": None,
+        "trend": [],
+        "largest_differences": [],
+        "suggestions": [],
+    }
+    if table.empty:
+        report["suggestions"] = [
+            "Once a huddle you scored in records its agreed scores, your comparison appears here."
+        ]
+        return report
+    difference = table["score"] - table["consensus"]
+    report["overall"] = {
+        "n": len(table),
+        "mean_signed_difference": float(difference.mean()),
+        "share_exact": float((difference == 0).mean()),
+        "share_within_one": float((difference.abs() <= 1).mean()),
+    }
+    terms = table.assign(term=[school_term(d) for d in table["held_on"]], d=difference)
+    report["trend"] = [
+        {"term": term, "n": int(len(part)), "mean_signed_difference": float(part["d"].mean()),
+         "share_within_one": float((part["d"].abs() <= 1).mean())}
+        for term, part in terms.groupby("term", sort=True)
+    ]
+    largest = terms.assign(size=difference.abs()).sort_values(
+        ["size", "held_on"], ascending=[False, False]).head(LARGEST)
+    report["largest_differences"] = [
+        {"vignette": row.vignette, "title": row.title, "domain": row.domain,
+         "domain_name": names.get(row.domain, row.domain), "date": row.held_on.isoformat(),
+         "yours": int(row.score), "agreed": int(row.consensus), "note": row.note}
+        for row in largest.itertuples() if row.size > 0
+    ]
+    report["suggestions"] = _suggestions(domains, report["overall"])
+    return report
+
+
+def _suggestions(domains: list[dict[str, Any]], overall: dict[str, Any]) -> list[str]:
+    """One or two kind, plain sentences about where the practitioner's scores sit."""
+    clear = [
+        d for d in domains
+        if d["ci95"] and abs(d["mean_signed_difference"]) >= TENDENCY
+        and (d["ci95"][0] > 0 or d["ci95"][1] < 0)
+    ]
+    clear.sort(key=lambda d: -abs(d["mean_signed_difference"]))
+    sentences = []
+    for d in clear[:2]:
+        way = "higher" if d["mean_signed_difference"] > 0 else "lower"
+        sentences.append(
+            f"In {d['domain_name'].lower()} you tend to score {way} than your groups agree "
+            f"({d['mean_signed_difference']:+.1f} levels on average over {d['n']} scores). "
+            "Re-reading that domain's level descriptors before the next huddle may help."
+        )
+    if not sentences:
+        if overall["share_within_one"] >= 0.9:
+            sentences.append(
+                f"{overall['share_within_one']:.0%} of your scores were within one level of what "
+                "the group agreed: your scores are well calibrated."
+            )
+        else:
+            sentences.append(
+                "No domain stands out as consistently higher or lower; the vignettes below are "
+                "where your first score and the group's differed most."
+            )
+    return sentences
