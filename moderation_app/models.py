@@ -141,6 +141,11 @@ class Framework(db.Model):
     def scale_values(self) -> list[int]:
         return list(range(self.scale_min, self.scale_max + 1))
 
+    @property
+    def decision_boundaries(self) -> list[dict[str, Any]]:
+        """``[{"between": [low, high], "label": ...}]``: where a level changes what a child gets."""
+        return self.definition.get("decision_boundaries") or []
+
     def domain(self, key: str) -> dict[str, Any] | None:
         return next((d for d in self.domains if d["key"] == key), None)
 

@@ -25,7 +25,7 @@ from ..models import (
     Rating,
     VignetteVersion,
 )
-from .scoring import calibration_against_consensus, domain_distribution
+from .scoring import boundaries_crossed, calibration_against_consensus, domain_distribution
 
 EXPORT_COLUMNS = (
     "unit", "huddle", "vignette", "version", "domain", "participant", "area", "score",
@@ -112,6 +112,7 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
                     "reference": version.reference_scores.get(key),
                     "note": item.consensus_note,
                     "state": item.state,
+                    "crosses": boundaries_crossed(spread["counts"], framework.decision_boundaries),
                 }
             )
 
@@ -154,6 +155,14 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
         },
         "items": items,
         "krippendorff_alpha": alpha_payload,
+        "major_disagreements": [
+            {"vignette": row["vignette"], "domain": row["domain"],
+             "domain_name": row["domain_name"], "crosses": row["crosses"],
+             "lowest": min(int(k) for k, n in row["counts"].items() if n),
+             "highest": max(int(k) for k, n in row["counts"].items() if n),
+             "consensus": row["consensus"], "note": row["note"]}
+            for row in items if row["crosses"]
+        ],
         "agreement": agreement,
         "participants": participants_out,
     }

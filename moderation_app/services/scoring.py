@@ -44,3 +44,21 @@ def calibration_against_consensus(pairs: list[tuple[int, int | None]]) -> dict[s
         "share_within_one": result.share_within_one,
         "mean_signed_difference": result.mean_signed_difference,
     }
+
+
+def boundaries_crossed(counts: dict[str, int], boundaries: list[dict[str, Any]]) -> list[str]:
+    """The decision boundaries a spread of scores straddles: a disagreement that matters.
+
+    A boundary between levels ``low`` and ``high`` is crossed when someone scored ``low`` or
+    below and someone ``high`` or above (for example a 2 and a 4 across "specialist support
+    considered" between 3 and 4).
+    """
+    used = [int(level) for level, n in counts.items() if n > 0]
+    if len(used) < 2:
+        return []
+    lowest, highest = min(used), max(used)
+    return [
+        b["label"] or f"between {b['between'][0]} and {b['between'][1]}"
+        for b in boundaries
+        if lowest <= b["between"][0] and highest >= b["between"][1]
+    ]

@@ -138,3 +138,30 @@ def test_report_figures_match_the_command_line_on_the_export(client, api, county
     sentences = [li.get_text(" ", strip=True) for li in page.select(".app-interpretation li")]
     assert sentences == agreement["interpretation"] and sentences
     assert f"{100 * exact:.0f}%" in text_of(page)
+
+
+def test_disagreements_across_decision_boundaries_come_first(client, api, county, finished):
+    """The needs framework's boundaries: 2|3 targeted support, 3|4 specialist support."""
+    boundaries = {(2, 3): "Targeted support beyond ordinarily available provision",
+                  (3, 4): "Specialist support or statutory assessment considered"}
+    expected = []
+    for code, by_name in SCORES.items():
+        for i, domain in enumerate(DOMAINS):
+            levels = [s[i] for s in by_name.values() if s[i] is not None]
+            crossed = [label for (low, high), label in boundaries.items()
+                       if min(levels) <= low and max(levels) >= high]
+            if crossed:
+                expected.append((code, domain, min(levels), max(levels), crossed))
+    assert expected, "the fixture has spreads across a boundary"
+    report = api.call("GET", f"/huddles/{finished}/report", county.facilitator_token).get_json()
+    got = [(m["vignette"], m["domain"], m["lowest"], m["highest"], m["crosses"])
+           for m in report["major_disagreements"]]
+    assert got == expected
+    for item in report["items"]:
+        key = (item["vignette"], item["domain"])
+        assert bool(item["crosses"]) == any(e[:2] == key for e in expected)
+    login(client)
+    page = check_page(client.get(f"/huddles/{finished}/report"))
+    headings = [h.get_text() for h in page.find_all("h2")]
+    assert headings[0] == "Disagreements that matter"
+    assert len(page.select(".app-major li")) == len(expected)
