@@ -56,6 +56,7 @@ PHASES = ("early years", "primary", "secondary", "post-16")
 
 #: Round 1 is the independent score; round 2 a post-discussion rescore.
 INDEPENDENT_ROUND = 1
+RESCORE_ROUND = 2
 
 
 class Area(db.Model):
@@ -272,11 +273,15 @@ class HuddleItem(db.Model):
     revealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     consensus_note: Mapped[str | None] = mapped_column(Text)
     consensus_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The scoring round: 1 for the independent scores, 2 once a rescore after the
+    #: discussion has been asked for.
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (
         UniqueConstraint("huddle_id", "position"),
         UniqueConstraint("huddle_id", "vignette_version_id"),
         CheckConstraint("state IN ('pending', 'scoring', 'revealed')", name="state_known"),
+        CheckConstraint("round IN (1, 2)", name="round_known"),
     )
 
     huddle: Mapped[Huddle] = relationship(back_populates="items", foreign_keys=[huddle_id])

@@ -148,6 +148,14 @@ def open_next(huddle_id: int):
     return jsonify(status=huddle.status, vignette=huddles.vignette_payload(item))
 
 
+@bp.post("/huddles/<int:huddle_id>/rescore")
+def rescore(huddle_id: int):
+    viewer = api_viewer()
+    huddle = huddles.get_huddle(huddle_id)
+    item = huddles.rescore(huddle, viewer)
+    return jsonify(status=huddle.status, vignette=huddles.vignette_payload(item))
+
+
 @bp.put("/huddles/<int:huddle_id>/ratings/<vignette_code>")
 def put_ratings(huddle_id: int, vignette_code: str):
     viewer = api_viewer()

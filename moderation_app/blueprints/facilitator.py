@@ -169,6 +169,15 @@ def reveal(huddle_id: int):
     return _action(huddle_id, act)
 
 
+@bp.post("/<int:huddle_id>/rescore")
+@login_required
+def rescore(huddle_id: int):
+    def act(huddle):
+        huddles.rescore(huddle, web_viewer())
+
+    return _action(huddle_id, act)
+
+
 @bp.get("/<int:huddle_id>/close")
 @login_required
 def confirm_close(huddle_id: int):

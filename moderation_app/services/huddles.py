@@ -24,6 +24,7 @@ from ..content import CODE_PATTERN
 from ..extensions import db
 from ..models import (
     INDEPENDENT_ROUND,
+    RESCORE_ROUND,
     PHASES,
     ConsensusScore,
     Huddle,
@@ -429,7 +430,7 @@ def submit_ratings(
                 Rating.huddle_id == huddle.id,
                 Rating.vignette_version_id == item.vignette_version_id,
                 Rating.participant_id == participant.id,
-                Rating.round == INDEPENDENT_ROUND,
+                Rating.round == item.round,
             )
         ).scalars()
     }
@@ -442,7 +443,7 @@ def submit_ratings(
                 vignette_version_id=item.vignette_version_id,
                 domain=domain,
                 participant_id=participant.id,
-                round=INDEPENDENT_ROUND,
+                round=item.round,
             )
             db.session.add(row)
             existing[domain] = row
@@ -455,33 +456,34 @@ def submit_ratings(
 
 
 def my_scores(huddle: Huddle, item: HuddleItem, participant: Participant) -> dict[str, int]:
+    """The participant's scores in the item's current round."""
     rows = db.session.execute(
         select(Rating.domain, Rating.score).where(
             Rating.huddle_id == huddle.id,
             Rating.vignette_version_id == item.vignette_version_id,
             Rating.participant_id == participant.id,
-            Rating.round == INDEPENDENT_ROUND,
+            Rating.round == item.round,
         )
     ).all()
     return {domain: score for domain, score in rows}
 
 
 def item_scores(item: HuddleItem) -> list[tuple[int, str, int]]:
-    """Independent scores for an item as (participant id, domain, score)."""
+    """The scores of the item's current round as (participant id, domain, score)."""
     return [
         tuple(row)  # type: ignore[misc]
         for row in db.session.execute(
             select(Rating.participant_id, Rating.domain, Rating.score).where(
                 Rating.huddle_id == item.huddle_id,
                 Rating.vignette_version_id == item.vignette_version_id,
-                Rating.round == INDEPENDENT_ROUND,
+                Rating.round == item.round,
             )
         ).all()
     ]
 
 
 def distribution(item: HuddleItem) -> dict[str, dict[str, Any]]:
-    """The spread of independent scores per domain: n, counts per level, median."""
+    """The spread of the current round's scores per domain: n, counts per level, median."""
     framework = item.vignette_version.framework
     by_domain: dict[str, list[int]] = {key: [] for key in framework.domain_keys}
     for _, domain, score in item_scores(item):
@@ -490,6 +492,29 @@ def distribution(item: HuddleItem) -> dict[str, dict[str, Any]]:
         domain: domain_distribution(values, framework.scale_values)
         for domain, values in by_domain.items()
     }
+
+
+def rescore(huddle: Huddle, viewer: Viewer) -> HuddleItem:
+    """Re-open the current, revealed vignette for a private rescore after the discussion.
+
+    Participants send scores as before; they are stored as round 2, beside their first
+    (independent) scores, which stay as they were. The next reveal closes round 2. A
+    vignette is rescored once.
+    """
+    require_facilitator(huddle, viewer)
+    item = huddle.current_item
+    if huddle.status == HuddleStatus.CLOSED.value:
+        raise Conflict("this huddle has closed")
+    if huddle.status != HuddleStatus.REVEALED.value or item is None:
+        raise Conflict("reveal the current vignette before asking for a rescore")
+    if item.round != INDEPENDENT_ROUND:
+        raise Conflict("this vignette has been rescored already")
+    _guard(huddle, (HuddleStatus.REVEALED,), "reveal the current vignette before asking for a rescore",
+           expect_item=item.id, status=HuddleStatus.SCORING.value)
+    item.state = ItemState.SCORING.value
+    item.round = RESCORE_ROUND
+    db.session.commit()
+    return item
 
 
 def reveal(huddle: Huddle, viewer: Viewer) -> dict[str, dict[str, Any]]:
@@ -650,7 +675,7 @@ def submitted_count(item: HuddleItem) -> tuple[int, int]:
         .where(
             Rating.huddle_id == item.huddle_id,
             Rating.vignette_version_id == item.vignette_version_id,
-            Rating.round == INDEPENDENT_ROUND,
+            Rating.round == item.round,
         )
         .group_by(Rating.participant_id)
     ).all()
@@ -673,6 +698,7 @@ def vignette_payload(item: HuddleItem, *, with_text: bool = True) -> dict[str, A
         "phase": version.phase,
         "position": item.position,
         "state": item.state,
+        "round": item.round,
         "domains": [
             {"key": d["key"], "name": d["name"], "levels": d["levels"]} for d in framework.domains
         ],

@@ -14,11 +14,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from stats import agreement_report
+from stats import agreement_report, krippendorff_alpha_long
 
 from ..extensions import db
 from ..models import (
     INDEPENDENT_ROUND,
+    RESCORE_ROUND,
     Huddle,
     ItemState,
     Participant,
@@ -164,7 +165,68 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
             for row in items if row["crosses"]
         ],
         "agreement": agreement,
+        "discussion_effect": discussion_effect(huddle, consensus, scale),
         "participants": participants_out,
+    }
+
+
+def discussion_effect(
+    huddle: Huddle, consensus: dict[tuple[int, str], int], scale: list[int]
+) -> dict[str, Any]:
+    """What the discussion did, on vignettes rescored privately after it (round 2).
+
+    Agreement (ordinal alpha) of the first and of the second scores on the same units, and,
+    of the second scores that differ from a participant's first, the shares that moved
+    toward the agreed score, toward the vignette's reference score and toward the median of
+    the first scores (what the group saw at the reveal).
+    """
+    rescored = [i for i in huddle.items
+                if i.round == RESCORE_ROUND and i.state == ItemState.REVEALED.value]
+    empty = {"n_rescored_vignettes": 0, "alpha_before": None, "alpha_after": None,
+             "share_moved_toward_consensus": None, "share_moved_toward_reference": None,
+             "share_moved_toward_first_median": None, "n_changed": 0,
+             "reason": "no vignette was rescored after its discussion"}
+    if not rescored:
+        return empty
+    rows = db.session.execute(
+        select(Rating.vignette_version_id, Rating.domain, Rating.participant_id, Rating.round,
+               Rating.score)
+        .where(Rating.huddle_id == huddle.id,
+               Rating.vignette_version_id.in_([i.vignette_version_id for i in rescored]))
+    ).all()
+    frame = pd.DataFrame(rows, columns=["version", "domain", "rater", "round", "score"])
+    frame["unit"] = frame["version"].astype(str) + "/" + frame["domain"]
+    first = frame[frame["round"] == INDEPENDENT_ROUND]
+    second = frame[frame["round"] == RESCORE_ROUND]
+    units = set(second["unit"])
+    alphas = [
+        krippendorff_alpha_long(part[part["unit"].isin(units)], "ordinal",
+                                value_domain=scale or None).alpha
+        if len(part[part["unit"].isin(units)]) else None
+        for part in (first, second)
+    ]
+    paired = first.merge(second, on=["version", "domain", "rater"], suffixes=("_1", "_2"))
+    paired = paired[paired["score_1"] != paired["score_2"]]
+    medians = first.groupby(["version", "domain"])["score"].median()
+    references = {i.vignette_version_id: i.vignette_version.reference_scores for i in rescored}
+
+    def share_toward(target) -> float | None:
+        moves = [abs(r.score_2 - t) < abs(r.score_1 - t)
+                 for r in paired.itertuples() if (t := target(r)) is not None]
+        return sum(moves) / len(moves) if moves else None
+
+    return {
+        "n_rescored_vignettes": len(rescored),
+        "alpha_before": alphas[0],
+        "alpha_after": alphas[1],
+        "share_moved_toward_consensus": share_toward(
+            lambda r: consensus.get((r.version, r.domain))),
+        "share_moved_toward_reference": share_toward(
+            lambda r: references[r.version].get(r.domain)),
+        "share_moved_toward_first_median": share_toward(
+            lambda r: float(medians[(r.version, r.domain)])),
+        "n_changed": len(paired),
+        "reason": None,
     }
 
 

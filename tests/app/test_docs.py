@@ -37,7 +37,7 @@ def test_every_api_route_is_documented(app):
         for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-    assert len(routes) == 13
+    assert len(routes) == 14
     for method, path in routes:
         path = path.replace("<huddle_id>", "<id>")
         assert f"`{method} {path}`" in API_DOC, (method, path)
