@@ -753,6 +753,7 @@ def drift_report(
     min_ratings: int = 30,
     threshold: float = 0.5,
     name: str = "frame",
+    exclude_below: int = 0,
 ) -> DriftReport:
     """Area offsets, domain x area offsets, offsets per period and rater offsets.
 
@@ -772,6 +773,11 @@ def drift_report(
         Smallest offset, in scale points, worth flagging.
     name : str
         What to call the table in error messages.
+    exclude_below : int
+        Areas with fewer raters than this (in the whole table, or in one domain or
+        period) are left out of that fit altogether and reported without figures.
+        Suppressing a figure is not enough when offsets sum to zero: the hidden one
+        would be minus the sum of the others. 0 keeps every area.
 
     Returns
     -------
@@ -799,8 +805,18 @@ def drift_report(
     if not threshold >= 0:
         raise StatsInputError(f"threshold must be a number >= 0; got {threshold!r}")
     table = read_drift_table(frame, name=name)
-    links = connectivity(table)
     notes: list[str] = []
+    table, excluded = _without_small_areas(table, exclude_below)
+    if excluded:
+        notes.append(
+            f"{', '.join(excluded)} had fewer than {exclude_below} raters and were left out of "
+            "the fit, so the county is the average of the other areas"
+        )
+    if table.empty:
+        raise StatsInputError(
+            f"every area has fewer than {exclude_below} raters, so none can be compared"
+        )
+    links = connectivity(table)
     linked = table[table["area"].isin(links.groups[0])]
     if not links.connected:
         notes.append(
@@ -821,10 +837,15 @@ def drift_report(
                    **_counts(table[table["area"] == a]))
         for a in links.not_linked
     ]
+    areas += [
+        AreaOffset(area=a, offset=None, ci95=None, se=None, status=STATUS_INSUFFICIENT,
+                   **_counts(small))
+        for a, small in excluded.items()
+    ]
     area_domains: list[AreaOffset] = []
     for domain, subset in linked.groupby("domain", sort=True):
         area_domains += _sub_fit(
-            model, subset, min_raters, min_ratings, threshold, domain=str(domain)
+            model, subset, min_raters, min_ratings, threshold, exclude_below, domain=str(domain)
         )[0]
     periods: list[AreaOffset] = []
     area_series: dict[str, list[tuple[str, float, float]]] = {}
@@ -832,7 +853,8 @@ def drift_report(
     if "period" in linked.columns:
         for period, subset in linked.groupby("period", sort=True):
             rows, period_fit = _sub_fit(
-                model, subset, min_raters, min_ratings, threshold, period=str(period)
+                model, subset, min_raters, min_ratings, threshold, exclude_below,
+                period=str(period),
             )
             periods += rows
             for row in rows:
@@ -1011,7 +1033,41 @@ def _fit(model: str, table: pd.DataFrame) -> LinearFit | OrdinalFit:
     return fit_linear_drift(table)
 
 
+def _without_small_areas(
+    table: pd.DataFrame, exclude_below: int
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The table without areas of fewer than ``exclude_below`` raters, and those areas' rows."""
+    if exclude_below <= 0 or table.empty:
+        return table, {}
+    raters = table.groupby("area")["rater"].nunique()
+    small = sorted(raters[raters < exclude_below].index)
+    excluded = {str(a): table[table["area"] == a] for a in small}
+    return table[~table["area"].isin(small)], excluded
+
+
 def _sub_fit(
+    model: str,
+    subset: pd.DataFrame,
+    min_raters: int,
+    min_ratings: int,
+    threshold: float,
+    exclude_below: int,
+    **where: str,
+) -> tuple[list[AreaOffset], LinearFit | OrdinalFit | None]:
+    """Offsets within one domain or one period: the same model on that part of the data."""
+    subset, excluded = _without_small_areas(subset, exclude_below)
+    left_out = [
+        AreaOffset(area=a, offset=None, ci95=None, se=None, status=STATUS_INSUFFICIENT,
+                   **_counts(rows), **where)
+        for a, rows in excluded.items()
+    ]
+    if subset.empty:
+        return left_out, None
+    rows, fit = _sub_fit_kept(model, subset, min_raters, min_ratings, threshold, **where)
+    return rows + left_out, fit
+
+
+def _sub_fit_kept(
     model: str,
     subset: pd.DataFrame,
     min_raters: int,
@@ -1019,7 +1075,6 @@ def _sub_fit(
     threshold: float,
     **where: str,
 ) -> tuple[list[AreaOffset], LinearFit | OrdinalFit | None]:
-    """Offsets within one domain or one period: the same model on that part of the data."""
     links = connectivity(subset)
     linked = subset[subset["area"].isin(links.groups[0])]
     try:

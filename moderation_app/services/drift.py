@@ -118,7 +118,10 @@ def reviewer_drift(
     if len(table) == 0:
         return DriftView(None, _empty_payload(), periods, "no independent scores match")
     try:
-        report = drift_report(table, threshold=threshold, min_raters=MIN_GROUP, model=model)
+        # Small areas are left out of the fits, not just hidden: with offsets that sum to
+        # zero, a hidden offset would be minus the sum of the shown ones.
+        report = drift_report(table, threshold=threshold, min_raters=MIN_GROUP, model=model,
+                              exclude_below=MIN_GROUP)
     except StatsInputError as exc:
         return DriftView(None, _empty_payload(), periods, str(exc))
     payload = report.to_dict()

@@ -232,3 +232,27 @@ def test_create_huddle_page_marks_anchor_vignettes(app, client, county_with_drif
             marked[code] = anchor.get_text()
     assert marked == {a.code: f"anchor: scored in {a.n_areas} areas" for a in expected}
     assert "Include at least one anchor" in text_of(page)
+
+
+def test_suppressed_figures_cannot_be_recovered_from_the_shown_ones(app, county_with_drift):
+    """Offsets sum to zero: if a small area were fitted and only hidden, minus the sum of the
+    shown offsets would give it away. Small areas are left out of the fit instead, so the
+    shown offsets of every table sum to zero on their own."""
+    with app.app_context():
+        views = [drift.reviewer_drift()]
+        views += [drift.reviewer_drift(period=p) for p in views[0].periods]
+        views += [drift.reviewer_drift(phase=p) for p in drift.PHASES]
+    checked = 0
+    for view in views:
+        payload = view.payload
+        groups: dict[tuple, list[dict]] = {}
+        for key, rows in (("areas", payload["areas"]), ("domain", payload["area_domains"]),
+                          ("period", payload["periods"])):
+            for row in rows:
+                groups.setdefault((key, row.get("domain"), row.get("period")), []).append(row)
+        for rows in groups.values():
+            if any(r["suppressed"] for r in rows):
+                shown = [r["offset"] for r in rows if r["offset"] is not None]
+                assert abs(sum(shown)) < 1e-9
+                checked += 1
+    assert checked > 0
