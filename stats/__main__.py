@@ -167,4 +167,8 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through subprocess in tests
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # the reader went away (e.g. piped into head): not an error
+        sys.stderr.close()
+        sys.exit(0)

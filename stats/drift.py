@@ -107,6 +107,8 @@ REQUIRED_COLUMNS = ("unit", "domain", "rater", "area", "score")
 OPTIONAL_COLUMNS = ("period", "reference")
 
 MODELS = ("linear", "ordinal")
+#: Largest score magnitude accepted: rating scales are small; beyond this, squares overflow.
+MAX_SCORE = 1e6
 FLAG_HIGHER = "higher"
 FLAG_LOWER = "lower"
 STATUS_OK = "ok"
@@ -486,9 +488,17 @@ def read_drift_table(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFram
             f"{name}: score {frame['score'].iloc[i]!r} {where_in_table(frame.index, i)} "
             "is not a number"
         )
-    if np.isinf(score.to_numpy(dtype=float)).any():
-        i = int(np.flatnonzero(np.isinf(score.to_numpy(dtype=float)))[0])
+    values = score.to_numpy(dtype=float)
+    if np.isinf(values).any():
+        i = int(np.flatnonzero(np.isinf(values))[0])
         raise StatsInputError(f"{name}: score {where_in_table(frame.index, i)} is not finite")
+    huge = np.abs(np.nan_to_num(values)) > MAX_SCORE
+    if huge.any():
+        i = int(np.flatnonzero(huge)[0])
+        raise StatsInputError(
+            f"{name}: score {values[i]:g} {where_in_table(frame.index, i)} is far off any rating "
+            f"scale (scores must lie within +-{MAX_SCORE:g})"
+        )
     keep = score.notna().to_numpy()
     if not keep.any():
         raise StatsInputError(f"{name} holds no ratings: every score is missing")
@@ -502,10 +512,16 @@ def read_drift_table(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFram
         empty = labels.isna() | (labels.astype(str).str.strip() == "")
         if empty.any():
             i = int(np.flatnonzero(empty.to_numpy())[0])
+            article = "an" if column[0] in "aeiou" else "a"
             raise StatsInputError(
-                f"{name} has a score without a {column} {where_in_table(table.index, i)}"
+                f"{name} has a score without {article} {column} {where_in_table(table.index, i)}"
             )
         table[column] = labels.astype(str).str.strip()
+    if table["score"].nunique() == 1:
+        raise StatsInputError(
+            f"{name}: every score is {table['score'].iloc[0]:g}, so no area can score higher or "
+            "lower than another (there is no variation to model)"
+        )
     if "reference" in table.columns:
         table["reference"] = pd.to_numeric(table["reference"], errors="coerce").astype(float)
     return table
@@ -806,6 +822,12 @@ def drift_report(
         raise StatsInputError(f"threshold must be a number >= 0; got {threshold!r}")
     table = read_drift_table(frame, name=name)
     notes: list[str] = []
+    repeated = int(table.duplicated(["unit", "domain", "rater"]).sum())
+    if repeated:
+        notes.append(
+            f"{repeated} score(s) are a rater's second score of the same vignette and domain "
+            "(e.g. from another huddle); each counts as an independent score"
+        )
     table, excluded = _without_small_areas(table, exclude_below)
     if excluded:
         notes.append(

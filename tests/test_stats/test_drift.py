@@ -190,7 +190,7 @@ def test_periods_and_domains_are_fitted_separately():
     (pd.DataFrame({"unit": ["V1"], "domain": "d", "rater": ["a"], "area": ["N"],
                    "score": ["high"]}), "'high' in the row labelled 0 is not a number"),
     (pd.DataFrame({"unit": ["V1"], "domain": "d", "rater": ["a"], "area": [None],
-                   "score": [2]}), "a score without a area"),
+                   "score": [2]}), "a score without an area"),
     (pd.DataFrame({"unit": ["V1", "V2"], "domain": "d", "rater": ["a", "b"], "area": "N",
                    "score": [1, 2]}), "at least two are needed"),
 ])
@@ -232,6 +232,11 @@ def test_command_line_json_contract(tmp_path, capsys):
     ("unit,domain,rater,area\nV1,d,a,N\n", "missing column(s) score"),
     ("unit,domain,rater,area,score\nV1,d,a,N,x\n", "line 2: score 'x' is not a number"),
     ("unit,domain,rater,area,score\nV1,d,a,N,1\nV1,d,b,N,2\n", "at least two are needed"),
+    ("unit,domain,rater,area,score\nV1,d,a,N,1e308\nV1,d,b,S,2\n",
+     "score 1e+308 on line 2 is far off any rating scale"),
+    ("unit,domain,rater,area,score\nV1,d,a,N,3\nV1,d,b,S,3\nV2,d,a,N,3\n",
+     "every score is 3, so no area can score higher or lower"),
+    ("unit,domain,rater,area,score\nV1,d,a,,3\n", "a score without an area on line 2"),
 ])
 def test_command_line_bad_files_exit_2_with_one_line(tmp_path, capsys, content, message):
     path = tmp_path / "bad.csv"
@@ -343,3 +348,11 @@ def test_ordinal_model_on_the_command_line(tmp_path, capsys):
     assert {"logit", "infit", "outfit"} <= set(report["raters"][0])
     flagged = {a["area"]: a["flag"] for a in report["areas"] if a["flag"]}
     assert flagged == {"A3": "higher", "A5": "lower"}
+
+
+def test_a_second_score_of_the_same_vignette_is_counted_and_said():
+    county = simulate_county(area_offsets=[0, 0, 0.9, 0, -0.9, 0], seed=1)
+    again = county.ratings.head(7).assign(huddle=999)
+    report = drift_report(pd.concat([county.ratings, again], ignore_index=True))
+    assert any(note.startswith("7 score(s) are a rater's second score") for note in report.notes)
+    assert sum(a.n_ratings for a in report.areas) == len(county.ratings) + 7
