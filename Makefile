@@ -25,8 +25,11 @@ install: $(STAMP)
 setup: install
 	$(FLASK) db upgrade
 	$(FLASK) load-vignettes
-	$(FLASK) seed-demo
-	@if [ "$(DEMO)" != "0" ]; then $(FLASK) demo-county --if-empty; fi
+	@case "$(DEMO)" in \
+	  0|no|No|NO|false|False|FALSE|off|Off|OFF) \
+	    echo "DEMO=$(DEMO): no demo data. Create the first admin with: $(FLASK) create-user EMAIL --role admin" ;; \
+	  *) $(FLASK) seed-demo && $(FLASK) demo-county --if-empty ;; \
+	esac
 
 run: setup serve
 

@@ -134,9 +134,15 @@ def period_plot(rows: Sequence[dict[str, Any]], *, periods: Sequence[str], title
             if r["area"] == area and r.get("offset") is not None and r["period"] in index
         )
         series = f"app-periods__line app-periods__line--{n % 8}"
-        if len(points) > 1:
-            path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v, _ in points)
-            parts.append(f'<polyline class="{series}" points="{path}"/>')
+        # A line joins consecutive terms only: a term without a figure leaves a gap.
+        run: list[tuple[int, float]] = []
+        for i, v, _ in points + [(-2, 0.0, None)]:
+            if run and i != run[-1][0] + 1:
+                if len(run) > 1:
+                    path = " ".join(f"{x(j):.1f},{y(w):.1f}" for j, w in run)
+                    parts.append(f'<polyline class="{series}" points="{path}"/>')
+                run = []
+            run.append((i, v))
         for i, v, flag in points:
             parts.append(
                 f'<circle class="app-periods__dot app-periods__dot--{n % 8}'

@@ -207,13 +207,16 @@ def report(huddle_id: int):
 @bp.get("/drift")
 def area_drift():
     """Area drift for reviewers and admins: the drift command's JSON without raters."""
-    user = require_staff(api_viewer())
+    viewer = api_viewer()
+    if viewer.user is None:
+        raise Forbidden("area drift needs a reviewer's or admin's token")
+    user = viewer.user
     if user.role not in ("reviewer", "admin"):
         raise Forbidden("area drift is for reviewers and admins")
     phase = request.args.get("phase") or None
     if phase is not None and phase not in drift.PHASES:
         raise Invalid(f"phase must be one of {', '.join(drift.PHASES)}", field="phase")
-    model = request.args.get("model", "linear")
+    model = request.args.get("model") or "linear"
     if model not in ("linear", "ordinal"):
         raise Invalid("model must be linear or ordinal", field="model")
     view = drift.reviewer_drift(period=request.args.get("period") or None, phase=phase,

@@ -27,16 +27,21 @@ def _safe_next(target: str | None) -> str | None:
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("facilitator.index"))
+        return redirect(_home(current_user))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("facilitator.index"))
+            return redirect(_safe_next(request.args.get("next")) or _home(user))
         error = "The email address or password is not right"
     return render_template("auth/login.html", form=form, error=error), (200 if not error else 401)
+
+
+def _home(user) -> str:
+    """Where a signed-in person starts: reviewers at area drift, everyone else at huddles."""
+    return url_for("reviewer.page") if user.role == "reviewer" else url_for("facilitator.index")
 
 
 @bp.post("/logout")

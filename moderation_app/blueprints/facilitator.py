@@ -85,10 +85,12 @@ def new():
         else:
             flash(f"Huddle created. Join code {huddle.join_code}.", "success")
             return redirect(url_for("facilitator.room", huddle_id=huddle.id))
-    anchors = drift.suggest_anchors(
-        host_area=form.host_area.data or request.args.get("host_area") or None,
-        phase=form.phase.data or None,
-    )
+    host = form.host_area.data or request.args.get("host_area") or None
+    # Anchors for the chosen phase, or the best two of each phase before one is chosen.
+    phases = [form.phase.data] if form.phase.data else list(drift.PHASES)
+    anchors = [a for phase in phases
+               for a in drift.suggest_anchors(host_area=host, phase=phase,
+                                              limit=3 if form.phase.data else 2)]
     return render_template("facilitator/new.html", form=form, versions=versions,
                            anchors={a.code: a for a in anchors})
 

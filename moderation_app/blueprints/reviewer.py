@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
@@ -63,6 +64,13 @@ def page():
     )
 
 
+def _export_name(chosen: dict[str, str | None], extension: str) -> str:
+    """``area-drift[-term][-phase].ext``: a filtered file says what it holds."""
+    parts = ["area-drift"] + [re.sub(r"[^a-z0-9]+", "-", v.lower()).strip("-")
+                              for v in (chosen["period"], chosen["phase"]) if v]
+    return "-".join(parts) + "." + extension
+
+
 def _rows(payload: dict[str, Any]) -> list[list[Any]]:
     rows = []
     for table in ("areas", "area_domains", "periods"):
@@ -78,13 +86,15 @@ def _rows(payload: dict[str, Any]) -> list[list[Any]]:
 @bp.get("/drift.csv")
 @role_required("reviewer", "admin")
 def export_csv():
-    payload = drift.reviewer_drift(**_filters()).payload
+    chosen = _filters()
+    payload = drift.reviewer_drift(**chosen).payload
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     writer.writerows(_rows(payload))
+    name = _export_name(chosen, "csv")
     return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="area-drift.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/drift.xlsx")
@@ -92,7 +102,8 @@ def export_csv():
 def export_xlsx():
     from openpyxl import Workbook
 
-    payload = drift.reviewer_drift(**_filters()).payload
+    chosen = _filters()
+    payload = drift.reviewer_drift(**chosen).payload
     book = Workbook()
     sheet = book.active
     sheet.title = "Area drift"
@@ -105,11 +116,12 @@ def export_xlsx():
                   "areas) for the same vignette and domain; positive means higher scores."])
     notes.append([f"Figures resting on fewer than {drift.MIN_GROUP} practitioners are "
                   "suppressed (left empty, suppressed = TRUE)."])
-    notes.append([f"Source: {url_for('reviewer.page', _external=True)}"])
+    notes.append([f"Term: {chosen['period'] or 'all terms'}; phase: {chosen['phase'] or 'all phases'}"])
+    notes.append([f"Source: {url_for('reviewer.page', _external=True, **{k: v for k, v in chosen.items() if v})}"])
     buffer = io.BytesIO()
     book.save(buffer)
     return Response(
         buffer.getvalue(),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="area-drift.xlsx"'},
+        headers={"Content-Disposition": f'attachment; filename="{_export_name(chosen, "xlsx")}"'},
     )

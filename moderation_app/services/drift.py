@@ -116,14 +116,14 @@ def reviewer_drift(
     if period is not None:
         table = table[table["period"] == period]
     if len(table) == 0:
-        return DriftView(None, _empty_payload(), periods, "no independent scores match")
+        return DriftView(None, _empty_payload(model), periods, "no independent scores match")
     try:
         # Small areas are left out of the fits, not just hidden: with offsets that sum to
         # zero, a hidden offset would be minus the sum of the shown ones.
         report = drift_report(table, threshold=threshold, min_raters=MIN_GROUP, model=model,
                               exclude_below=MIN_GROUP)
     except StatsInputError as exc:
-        return DriftView(None, _empty_payload(), periods, str(exc))
+        return DriftView(None, _empty_payload(model), periods, str(exc))
     payload = report.to_dict()
     del payload["raters"]
     # Changes of individual practitioners are theirs, not a reviewer's.
@@ -144,9 +144,10 @@ def _suppress(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, **hidden, "suppressed": True}
 
 
-def _empty_payload() -> dict[str, Any]:
-    return {"model": "linear", "areas": [], "area_domains": [], "periods": [], "changes": [],
-            "connectivity": None, "suppression": {"min_practitioners": MIN_GROUP}}
+def _empty_payload(model: str) -> dict[str, Any]:
+    return {"model": model, "areas": [], "area_domains": [], "periods": [], "changes": [],
+            "connectivity": None, "settings": None, "variance_components": None, "notes": [],
+            "suppression": {"min_practitioners": MIN_GROUP}}
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,7 @@ def test_drift_api_for_reviewers(app, api, county, county_with_drift):
 def test_create_huddle_page_marks_anchor_vignettes(app, client, county_with_drift):
     login(client)
     with app.app_context():
-        expected = drift.suggest_anchors()
+        expected = [a for phase in drift.PHASES for a in drift.suggest_anchors(phase=phase, limit=2)]
     page = check_page(client.get("/huddles/new"))
     marked = {}
     for hint in page.select(".govuk-checkboxes__hint"):
@@ -256,3 +256,39 @@ def test_suppressed_figures_cannot_be_recovered_from_the_shown_ones(app, county_
                 assert abs(sum(shown)) < 1e-9
                 checked += 1
     assert checked > 0
+
+
+def test_filtered_exports_say_what_they_hold(app, client, county_with_drift):
+    login(client, "rev@example.org")
+    with app.app_context():
+        term = drift.reviewer_drift().periods[0]
+    exported = client.get(f"/drift.csv?period={term}&phase=primary")
+    slug = term.replace("/", "-").replace(" ", "-")
+    assert exported.headers["Content-Disposition"] == (
+        f'attachment; filename="area-drift-{slug}-primary.csv"')
+    book = load_workbook(io.BytesIO(client.get(f"/drift.xlsx?period={term}").data))
+    about = [row[0] for row in book["About"].values]
+    assert f"Term: {term}; phase: all phases" in about
+
+
+def test_reviewers_start_at_area_drift(client, county):
+    response = login(client, "rev@example.org")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/drift")
+    response = login(client.application.test_client(), "fac@example.org")
+    assert response.headers["Location"].endswith("/huddles/")
+
+
+def test_drift_api_edges(api, county):
+    empty = api.call("GET", "/drift?period=none-such&model=ordinal", county.reviewer_token)
+    assert empty.status_code == 200
+    payload = empty.get_json()
+    assert (payload["model"], payload["areas"], payload["reason"]) == (
+        "ordinal", [], "no independent scores match")
+    assert api.call("GET", "/drift?model=", county.reviewer_token).get_json()["model"] == "linear"
+    created = api.call("POST", "/huddles", county.facilitator_token,
+                       json={"title": "T", "vignettes": ["V01"]}).get_json()
+    token = api.call("POST", "/join", json={"join_code": created["join_code"], "name": "P",
+                                            "area": "West"}).get_json()["participant_token"]
+    refused = api.call("GET", "/drift", token)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == "area drift needs a reviewer's or admin's token"
