@@ -211,6 +211,7 @@ class RaterRow:
     name: str
     area: str
     offset: float
+    own: float
     ci95: tuple[float, float]
     n_ratings: int
     may_want_support: bool
@@ -236,12 +237,14 @@ def rater_rows() -> tuple[list[RaterRow], str | None]:
             )
         ).all()
     )
+    area_offset = {a.area: a.offset or 0.0 for a in report.areas}
     rows = [
         RaterRow(
             practitioner_id=int(r.rater),
             name=latest.get(int(r.rater), "?"),
             area=r.area,
             offset=r.offset,
+            own=r.offset - area_offset.get(r.area, 0.0),
             ci95=r.ci95,
             n_ratings=r.n_ratings,
             may_want_support=r.flag is not None,

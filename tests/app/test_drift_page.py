@@ -180,15 +180,17 @@ def test_practitioner_offsets_are_for_admins_only(app, client, county_with_drift
     page = check_page(response)
     with app.app_context():
         rows, reason = drift.rater_rows()
-        direct = {r.rater: r for r in drift_report(drift.rating_table(),
-                                                   min_raters=drift.MIN_GROUP).raters}
+        full = drift_report(drift.rating_table(), min_raters=drift.MIN_GROUP)
+        direct = {r.rater: r for r in full.raters}
+        areas = {a.area: a.offset for a in full.areas}
     assert reason is None and len(rows) == len(direct)
     cells = [tr.find_all("td") for tr in page.select("tbody tr")]
     assert len(cells) == len(rows)
     for row, tds in zip(rows, cells):
         assert tds[2].get_text() == f"{direct[str(row.practitioner_id)].offset:+.2f}"
-        assert (tds[5].get_text() == "may want support") == (
+        assert (tds[6].get_text() == "may want support") == (
             direct[str(row.practitioner_id)].flag is not None)
+        assert row.own == pytest.approx(row.offset - areas[row.area], abs=1e-12)
     assert any(row.may_want_support for row in rows)
     # Reviewers' drift data never carries individuals.
     with app.app_context():
