@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .errors import StatsInputError
 
@@ -116,54 +117,51 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
-    if args.command == "drift":
-        return _drift(args)
-    # Imported here so that --help answers without loading NumPy and pandas.
+    compute = _drift if args.command == "drift" else _agreement
+    try:
+        report, text = compute(args)
+    except StatsInputError as exc:
+        print(f"python -m stats {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        json.dump(report.to_dict(), sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(text(report, source=args.file))
+    return 0
+
+
+# Imported inside the commands so that --help answers without loading NumPy and pandas.
+
+
+def _agreement(args: argparse.Namespace) -> tuple[Any, Callable[..., str]]:
     from .agreement import agreement_report
     from .report_text import agreement_text
     from .tables import parse_scale, read_long_csv, read_wide_csv
 
-    try:
-        scale = parse_scale(args.scale) if args.scale is not None else None
-        frame = read_wide_csv(args.file) if args.wide else read_long_csv(args.file)
-        report = agreement_report(
-            frame, scale=scale, level=args.level, n_boot=args.bootstrap, seed=args.seed,
-            name=args.file,
-        )
-    except StatsInputError as exc:
-        print(f"python -m stats agreement: error: {exc}", file=sys.stderr)
-        return 2
-    if args.format == "json":
-        json.dump(report.to_dict(), sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(agreement_text(report, source=args.file))
-    return 0
+    scale = parse_scale(args.scale) if args.scale is not None else None
+    frame = read_wide_csv(args.file) if args.wide else read_long_csv(args.file)
+    report = agreement_report(
+        frame, scale=scale, level=args.level, n_boot=args.bootstrap, seed=args.seed,
+        name=args.file,
+    )
+    return report, agreement_text
 
 
-def _drift(args: argparse.Namespace) -> int:
+def _drift(args: argparse.Namespace) -> tuple[Any, Callable[..., str]]:
     from .drift import drift_report
     from .report_text import drift_text
     from .tables import read_drift_csv
 
-    try:
-        report = drift_report(
-            read_drift_csv(args.file),
-            model=args.model,
-            min_raters=args.min_raters,
-            min_ratings=args.min_ratings,
-            threshold=args.threshold,
-            name=args.file,
-        )
-    except StatsInputError as exc:
-        print(f"python -m stats drift: error: {exc}", file=sys.stderr)
-        return 2
-    if args.format == "json":
-        json.dump(report.to_dict(), sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(drift_text(report, source=args.file))
-    return 0
+    report = drift_report(
+        read_drift_csv(args.file),
+        model=args.model,
+        min_raters=args.min_raters,
+        min_ratings=args.min_ratings,
+        threshold=args.threshold,
+        name=args.file,
+    )
+    return report, drift_text
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through subprocess in tests
