@@ -465,10 +465,10 @@ def read_drift_table(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFram
     Examples
     --------
     >>> import pandas as pd
-    >>> raw = pd.DataFrame({"unit": ["V1", "V1"], "domain": "sensory", "rater": [1, 2],
-    ...                     "area": ["West", "West"], "score": ["3", None]})
+    >>> raw = pd.DataFrame({"unit": ["V1", "V1", "V1"], "domain": "sensory",
+    ...                     "rater": [1, 2, 3], "area": "West", "score": ["3", None, 4]})
     >>> read_drift_table(raw)[["rater", "score"]].to_dict("records")
-    [{'rater': '1', 'score': 3.0}]
+    [{'rater': '1', 'score': 3.0}, {'rater': '3', 'score': 4.0}]
     """
     if not isinstance(frame, pd.DataFrame):
         raise StatsInputError(f"{name} must be a pandas DataFrame with one row per rating")
