@@ -26,7 +26,7 @@ from ..models import (
     Practitioner,
     Rating,
 )
-from .drift import domain_names, school_term
+from .drift import domain_names, rater_rows, school_term
 
 #: A tendency is worth a sentence when the mean difference is at least this (levels) and its
 #: 95% interval excludes 0.
@@ -109,6 +109,7 @@ def my_calibration(practitioner: Practitioner) -> dict[str, Any]:
         "trend": [],
         "largest_differences": [],
         "suggestions": [],
+        "county_offset": county_offset(practitioner),
     }
     if table.empty:
         report["suggestions"] = [
@@ -138,6 +139,21 @@ def my_calibration(practitioner: Practitioner) -> dict[str, Any]:
     ]
     report["suggestions"] = _suggestions(domains, report["overall"])
     return report
+
+
+def county_offset(practitioner: Practitioner) -> dict[str, Any] | None:
+    """Where the practitioner's scores sit against the county's, from the drift model.
+
+    Their offset (their area's plus their own) and its interval, as admins see it; None
+    before the model can be fitted or when they have no independent scores in it.
+    """
+    rows, _ = rater_rows()
+    mine = next((r for r in rows if r.practitioner_id == practitioner.id), None)
+    if mine is None:
+        return None
+    return {"offset": mine.offset, "ci95": list(mine.ci95), "own": mine.own,
+            "area": mine.area, "n_ratings": mine.n_ratings,
+            "may_want_support": mine.may_want_support}
 
 
 def _suggestions(domains: list[dict[str, Any]], overall: dict[str, Any]) -> list[str]:

@@ -294,3 +294,18 @@ def test_drift_api_edges(api, county):
     refused = api.call("GET", "/drift", token)
     assert refused.status_code == 403
     assert refused.get_json()["error"] == "area drift needs a reviewer's or admin's token"
+
+
+
+def test_a_practitioner_sees_their_own_county_offset(app, county_with_drift):
+    from moderation_app.models import Practitioner
+    from moderation_app.services import calibration
+
+    with app.app_context():
+        rows, _ = drift.rater_rows()
+        row = rows[0]
+        practitioner = db.session.get(Practitioner, row.practitioner_id)
+        mine = calibration.my_calibration(practitioner)["county_offset"]
+    assert mine["offset"] == pytest.approx(row.offset, abs=1e-12)
+    assert mine["ci95"] == pytest.approx(list(row.ci95), abs=1e-12)
+    assert mine["may_want_support"] == row.may_want_support
