@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from ..auth_loader import role_required
 from ..charts import forest_plot, heat_class, period_plot
-from ..services import drift
+from ..services import county, drift
 
 bp = Blueprint("reviewer", __name__)
 
@@ -69,6 +69,13 @@ def _export_name(chosen: dict[str, str | None], extension: str) -> str:
     parts = ["area-drift"] + [re.sub(r"[^a-z0-9]+", "-", v.lower()).strip("-")
                               for v in (chosen["period"], chosen["phase"]) if v]
     return "-".join(parts) + "." + extension
+
+
+@bp.get("/county")
+@role_required("reviewer", "admin")
+def county_page():
+    return render_template("reviewer/county.html", report=county.county_report(),
+                           suppressed_text=drift.SUPPRESSED_TEXT)
 
 
 def _rows(payload: dict[str, Any]) -> list[list[Any]]:

@@ -309,3 +309,39 @@ def test_a_practitioner_sees_their_own_county_offset(app, county_with_drift):
     assert mine["offset"] == pytest.approx(row.offset, abs=1e-12)
     assert mine["ci95"] == pytest.approx(list(row.ci95), abs=1e-12)
     assert mine["may_want_support"] == row.may_want_support
+
+
+def test_county_report_figures(app, client, county_with_drift):
+    from stats import krippendorff_alpha_long
+
+    from moderation_app.services import county as county_service
+
+    with app.app_context():
+        report = county_service.county_report()
+        frame = county_service.revealed_scores()
+    # Participation, independently from the table of scores.
+    for row in report["participation_by_area"]:
+        part = frame[frame["area"] == row["area"]]
+        n = part["rater"].nunique()
+        assert row["suppressed"] == (n < 5)
+        if not row["suppressed"]:
+            assert (row["practitioners"], row["scores"]) == (n, len(part))
+    assert sum(r["scores"] for r in report["participation_by_term"]) == len(frame)
+    # Agreement by term: alpha over units of one domain of one vignette in one huddle.
+    for row in report["agreement_by_term"]:
+        part = frame[frame["term"] == row["term"]]
+        if not row["suppressed"]:
+            expected = krippendorff_alpha_long(part, "ordinal", value_domain=range(6)).alpha
+            assert row["alpha"] == pytest.approx(expected, abs=1e-12)
+    alphas = [d["alpha"] for d in report["domains"] if d["alpha"] is not None]
+    assert alphas == sorted(alphas)  # least consistent first
+    assert {r["area"] for r in report["drift_flags"]} == {
+        a for a, s in county_with_drift.planted.items() if abs(s) >= 0.5}
+
+    login(client, "rev@example.org")
+    page = check_page(client.get("/county"))
+    assert len(page.select("#training tbody tr")) == len(report["domains"])
+    assert "Where to focus training" in text_of(page)
+    facilitator = client.application.test_client()
+    login(facilitator, "fac@example.org")
+    assert facilitator.get("/county").status_code == 403
