@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 
 from ..auth_loader import role_required
 from ..forms import AreaForm, EmptyForm
 from ..services import accounts, drift
+from ..services import library as vignette_library
 from ..services.errors import ServiceError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -64,3 +65,17 @@ def toggle_area(area_id: int, action: str):
 def raters():
     rows, reason = drift.rater_rows()
     return render_template("admin/raters.html", rows=rows, reason=reason)
+
+
+@bp.get("/library")
+@role_required("admin")
+def library():
+    return render_template("admin/library.html", report=vignette_library.library_report())
+
+
+@bp.get("/library.csv")
+@role_required("admin")
+def library_csv():
+    rows = vignette_library.as_rows(vignette_library.library_report())
+    return Response(rows.to_csv(index=False), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="vignette-library.csv"'})

@@ -345,3 +345,39 @@ def test_county_report_figures(app, client, county_with_drift):
     facilitator = client.application.test_client()
     login(facilitator, "fac@example.org")
     assert facilitator.get("/county").status_code == 403
+
+
+def test_vignette_library_report(app, client, county_with_drift):
+    from stats import krippendorff_alpha_long
+
+    from moderation_app.services import county as county_service
+    from moderation_app.services import library
+
+    with app.app_context():
+        report = library.library_report()
+        frame = county_service.revealed_scores()
+        codes = {v.vignette.code: v.id
+                 for v in db.session.execute(select(VignetteVersion)).scalars()}
+    assert report
+    for entry in report:
+        part = frame[frame["version"] == codes[entry["vignette"]]]
+        assert entry["n_scores"] == len(part)
+        expected = krippendorff_alpha_long(part, "ordinal", value_domain=range(6)).alpha
+        assert entry["alpha"] == pytest.approx(expected, abs=1e-12)
+        for d in entry["domains"]:
+            scores = part[part["domain"] == d["domain"]]["score"]
+            assert d["mean"] == pytest.approx(scores.mean())
+            far = d["reference"] is not None and abs(scores.mean() - d["reference"]) >= 1
+            assert far == any("from its reference" in r for r in d["reword"])
+    alphas = [e["alpha"] for e in report if e["alpha"] is not None]
+    assert alphas == sorted(alphas)
+
+    login(client, "admin@example.org")
+    page = check_page(client.get("/admin/library"))
+    assert len(page.find_all("h2")) == len(report)
+    exported = client.get("/admin/library.csv")
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
+    assert len(rows) == sum(len(e["domains"]) for e in report)
+    reviewer = client.application.test_client()
+    login(reviewer, "rev@example.org")
+    assert reviewer.get("/admin/library").status_code == 403
