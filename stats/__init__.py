@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import StatsInputError
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
-    from .calibration import RaterCalibration, Tolerance, calibrate_raters
+    from .calibration import HaloIndex, RaterCalibration, Tolerance, calibrate_raters, halo_index
     from .facets import FacetsFit, fit_rating_scale_model
     from .simulate import SimulatedCounty, simulate_county
     from .drift import (
@@ -115,7 +115,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
 #: Public name -> submodule that defines it.
 _SUBMODULE_OF = {
     **dict.fromkeys(["AgreementReport", "agreement_report"], "agreement"),
-    **dict.fromkeys(["RaterCalibration", "Tolerance", "calibrate_raters"], "calibration"),
+    **dict.fromkeys(
+        ["HaloIndex", "RaterCalibration", "Tolerance", "calibrate_raters", "halo_index"],
+        "calibration",
+    ),
     **dict.fromkeys(["SimulatedCounty", "simulate_county"], "simulate"),
     **dict.fromkeys(["FacetsFit", "fit_rating_scale_model"], "facets"),
     **dict.fromkeys(

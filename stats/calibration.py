@@ -50,7 +50,7 @@ import scipy.stats
 from ._ratings import format_label, format_value, read_reference_pairs, read_value_domain
 from .errors import StatsInputError
 
-__all__ = ["RaterCalibration", "Tolerance", "calibrate_raters"]
+__all__ = ["HaloIndex", "RaterCalibration", "Tolerance", "calibrate_raters", "halo_index"]
 
 #: Slack for comparing a share or a mean with a tolerance limit, so that a
 #: value equal to the limit in exact arithmetic passes despite rounding.
@@ -418,3 +418,91 @@ def _verdict(mean_signed: float, share_within_one: float, tolerance: Tolerance) 
     if not problems:
         return True, "within tolerance"
     return False, "; ".join(problems)
+
+
+@dataclass(frozen=True)
+class HaloIndex:
+    """How far a rater's deviations move together across the domains of one profile.
+
+    Attributes
+    ----------
+    index : float or None
+        ICC(1,1) of the deviations, with each profile a unit and each domain a "rater":
+        the share of the variance of deviations that a whole profile shares. Near 0, each
+        domain is judged on its own; 0.3 or more, one impression colours the profile.
+    n_profiles : int
+        Profiles (a rater's scores of one vignette) with two or more domains.
+    reason : str or None
+        Why ``index`` is None.
+    """
+
+    index: float | None
+    n_profiles: int
+    reason: str | None
+
+
+def halo_index(
+    frame: pd.DataFrame,
+    *,
+    profile: Hashable = "profile",
+    domain: Hashable = "domain",
+    deviation: Hashable = "deviation",
+) -> HaloIndex:
+    r"""The halo effect in whole-profile scores: one impression colouring every domain.
+
+    A rater with a halo (Thorndike 1920) is above the agreed score in most domains of a
+    child, or below in most: their deviations move together within a profile. The index is
+    the one-way intraclass correlation of the deviations, profiles as units and domains as
+    raters (Shrout & Fleiss's ICC(1,1); :func:`stats.intraclass_correlations`):
+
+    .. math::
+
+        \mathrm{ICC}(1,1) = \frac{\mathrm{BMS} - \mathrm{WMS}}{\mathrm{BMS} + (k-1)\mathrm{WMS}}.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per scored domain: the profile it belongs to (e.g. a rater and vignette),
+        the domain and the deviation (score minus agreed or reference score).
+    profile, domain, deviation : hashable
+        Column names.
+
+    Returns
+    -------
+    HaloIndex
+
+    Examples
+    --------
+    Two profiles above the agreed score in every domain, two below: a strong halo. By hand,
+    BMS = 6.3056 and WMS = 0.25 with k = 3, so ICC(1,1) = 6.0556 / 6.8056 = 0.890.
+
+    >>> import pandas as pd
+    >>> rows = [(p, d, dev) for p, devs in {"a": [1, 1, 2], "b": [2, 1, 1],
+    ...         "c": [-1, -2, -1], "d": [-1, -1, -1]}.items() for d, dev in zip("xyz", devs)]
+    >>> halo = halo_index(pd.DataFrame(rows, columns=["profile", "domain", "deviation"]))
+    >>> round(halo.index, 3), halo.n_profiles
+    (0.89, 4)
+
+    References
+    ----------
+    .. [1] Thorndike, E. L. (1920). A constant error in psychological ratings. *Journal of
+       Applied Psychology*, 4(1), 25-29. doi:10.1037/h0071663
+    """
+    from .icc import intraclass_correlations
+
+    table = frame[[profile, domain, deviation]].dropna()
+    sizes = table.groupby(profile)[domain].transform("size")
+    table = table[sizes >= 2]
+    n_profiles = int(table[profile].nunique())
+    if n_profiles < 2:
+        return HaloIndex(None, n_profiles,
+                         "a halo needs at least two profiles with two or more domains scored")
+    if table[deviation].nunique() == 1:
+        return HaloIndex(None, n_profiles, "every deviation is the same, so nothing varies")
+    result = intraclass_correlations(
+        table.rename(columns={profile: "unit", domain: "rater", deviation: "score"})
+    )
+    icc1 = result.forms["ICC1"]
+    if icc1.estimate is None:
+        return HaloIndex(None, n_profiles, icc1.reason or result.reason)
+    return HaloIndex(float(icc1.estimate), n_profiles, None)

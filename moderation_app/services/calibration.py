@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from stats import calibrate_raters
+from stats import calibrate_raters, halo_index
 
 from ..extensions import db
 from ..models import (
@@ -110,6 +110,7 @@ def my_calibration(practitioner: Practitioner) -> dict[str, Any]:
         "largest_differences": [],
         "suggestions": [],
         "county_offset": county_offset(practitioner),
+        "halo": None,
     }
     if table.empty:
         report["suggestions"] = [
@@ -138,6 +139,9 @@ def my_calibration(practitioner: Practitioner) -> dict[str, Any]:
         for row in largest.itertuples() if row.size > 0
     ]
     report["suggestions"] = _suggestions(domains, report["overall"])
+    halo = halo_index(terms.assign(
+        profile=terms["huddle"].astype(str) + "/" + terms["vignette"], deviation=terms["d"]))
+    report["halo"] = {"index": halo.index, "n_profiles": halo.n_profiles, "reason": halo.reason}
     return report
 
 

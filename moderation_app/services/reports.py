@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from stats import agreement_report, krippendorff_alpha_long
+from stats import agreement_report, halo_index, krippendorff_alpha_long
 
 from ..extensions import db
 from ..models import (
@@ -166,8 +166,30 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
         ],
         "agreement": agreement,
         "discussion_effect": discussion_effect(huddle, consensus, scale),
+        "halo": group_halo(ratings, consensus),
         "participants": participants_out,
     }
+
+
+def group_halo(ratings: list[Rating], consensus: dict[tuple[int, str], int]) -> dict[str, Any]:
+    """Whether one impression coloured people's whole profiles (``stats.halo_index``).
+
+    Each participant's scores of one vignette are a profile; a deviation is the score less
+    the agreed score, or less the group's median where nothing was agreed.
+    """
+    frame = pd.DataFrame(
+        [(r.participant_id, r.vignette_version_id, r.domain, r.score) for r in ratings],
+        columns=["rater", "version", "domain", "score"],
+    )
+    if frame.empty:
+        return {"index": None, "n_profiles": 0, "reason": "no scores have been given yet"}
+    median = frame.groupby(["version", "domain"])["score"].transform("median")
+    agreed = pd.Series([consensus.get((v, d)) for v, d in zip(frame["version"], frame["domain"])],
+                       index=frame.index, dtype="float")
+    frame["deviation"] = frame["score"] - agreed.fillna(median)
+    frame["profile"] = frame["rater"].astype(str) + "/" + frame["version"].astype(str)
+    halo = halo_index(frame)
+    return {"index": halo.index, "n_profiles": halo.n_profiles, "reason": halo.reason}
 
 
 def discussion_effect(

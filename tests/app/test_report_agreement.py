@@ -165,3 +165,22 @@ def test_disagreements_across_decision_boundaries_come_first(client, api, county
     headings = [h.get_text() for h in page.find_all("h2")]
     assert headings[0] == "Disagreements that matter"
     assert len(page.select(".app-major li")) == len(expected)
+
+
+def test_halo_in_the_huddle_report(api, county, finished):
+    """Deviations from the agreed scores (AB's scores), or the median where none was agreed."""
+    import pandas as pd
+
+    from stats import halo_index
+
+    rows = []
+    for code, by_name in SCORES.items():
+        for name, levels in by_name.items():
+            for i, domain in enumerate(DOMAINS):
+                if levels[i] is not None:
+                    agreed = by_name["AB"][i]
+                    rows.append((f"{name}/{code}", domain, levels[i] - agreed))
+    expected = halo_index(pd.DataFrame(rows, columns=["profile", "domain", "deviation"]))
+    report = api.call("GET", f"/huddles/{finished}/report", county.facilitator_token).get_json()
+    assert report["halo"]["index"] == pytest.approx(expected.index, abs=1e-9)
+    assert report["halo"]["n_profiles"] == expected.n_profiles == 12

@@ -158,3 +158,24 @@ def test_mean_signed_difference_has_a_student_t_interval():
     assert result.mean_signed_ci95 == pytest.approx((1 - half, 1 + half), abs=1e-12)
     (single,) = calibrate_raters(frame.head(1))
     assert single.mean_signed_ci95 is None
+
+
+def test_halo_index_is_the_one_way_icc_of_deviations():
+    from stats import halo_index
+
+    rng = np.random.default_rng(3)
+    profiles = {f"p{i}": rng.normal(rng.normal(0, 1), 0.5, 7) for i in range(12)}
+    frame = pd.DataFrame([(p, f"d{j}", v) for p, values in profiles.items()
+                          for j, v in enumerate(values)],
+                         columns=["profile", "domain", "deviation"])
+    y = np.array(list(profiles.values()))
+    n, k = y.shape
+    bms = k * ((y.mean(1) - y.mean()) ** 2).sum() / (n - 1)
+    wms = ((y - y.mean(1, keepdims=True)) ** 2).sum() / (n * (k - 1))
+    halo = halo_index(frame)
+    assert halo.index == pytest.approx((bms - wms) / (bms + (k - 1) * wms), abs=1e-12)
+    assert halo.n_profiles == 12 and halo.reason is None
+    # Deviations that do not move together: no halo to speak of.
+    independent = frame.assign(deviation=rng.normal(0, 1, len(frame)))
+    assert abs(halo_index(independent).index) < 0.2
+    assert halo_index(frame.head(7)).reason.startswith("a halo needs at least two profiles")
