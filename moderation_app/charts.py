@@ -167,3 +167,41 @@ def heat_class(offset: float | None) -> str:
         return "app-heat--none"
     step = max(-3, min(3, round(offset / 0.25)))
     return f"app-heat--{'m' if step < 0 else 'p'}{abs(step)}"
+
+
+def spread_dots(rows: Sequence[dict[str, Any]], *, scale: Sequence[int], title: str) -> Markup:
+    """One row per domain: a dot per level, its area proportional to how many chose it,
+    the agreed level ringed. ``rows`` are report items (``domain_name``, ``counts``,
+    ``consensus``)."""
+    label_w, step, row_h = 230, 44, 30
+    width = label_w + step * len(scale) + PAD
+    height = PAD + row_h * len(rows) + 24
+    biggest = max([1, *(max(r["counts"].values()) for r in rows)])
+    parts = [
+        f'<svg class="app-dots" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}">',
+    ]
+    for j, level in enumerate(scale):
+        parts.append(
+            f'<text class="app-forest__tick" x="{label_w + step * j + step / 2:.1f}" '
+            f'y="{height - 6}" text-anchor="middle">{level}</text>'
+        )
+    for i, row in enumerate(rows):
+        y = PAD + row_h * i + row_h / 2
+        parts.append(
+            f'<text class="app-forest__label" x="{label_w - 10}" y="{y + 5:.1f}" '
+            f'text-anchor="end">{escape(row["domain_name"])}</text>'
+        )
+        for j, level in enumerate(scale):
+            n = row["counts"].get(str(level), 0)
+            cx = label_w + step * j + step / 2
+            if row.get("consensus") == level:
+                parts.append(f'<circle class="app-dots__agreed" cx="{cx:.1f}" cy="{y:.1f}" r="14"/>')
+            if n:
+                r = 3 + 9 * math.sqrt(n / biggest)
+                parts.append(
+                    f'<circle class="app-dots__dot" cx="{cx:.1f}" cy="{y:.1f}" r="{r:.1f}">'
+                    f"<title>{escape(row['domain_name'])}, level {level}: {n}</title></circle>"
+                )
+    parts.append("</svg>")
+    return Markup("".join(parts))

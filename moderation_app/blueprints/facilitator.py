@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..auth_loader import role_required, web_viewer
+from ..charts import spread_dots
 from ..forms import ConsensusForm, EmptyForm, HuddleForm, choices
 from ..models import Huddle
 from ..services import accounts, drift, huddles, reports
@@ -249,7 +250,8 @@ def consensus(huddle_id: int, vignette_code: str):
 def report(huddle_id: int):
     huddle = _own_huddle(huddle_id)
     return render_template("facilitator/report.html", huddle=huddle,
-                           report=reports.huddle_report(huddle))
+                           report=reports.huddle_report(huddle), spread_dots=spread_dots,
+                           follow_ups=reports.follow_ups)
 
 
 @bp.get("/<int:huddle_id>/export.csv")

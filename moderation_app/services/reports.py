@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from stats import agreement_report, halo_index, krippendorff_alpha_long
+from stats import agreement_report, halo_index, krippendorff_alpha_long, percent_agreement
 
 from ..extensions import db
 from ..models import (
@@ -114,6 +114,7 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
                     "note": item.consensus_note,
                     "state": item.state,
                     "crosses": boundaries_crossed(spread["counts"], framework.decision_boundaries),
+                    "within_one": _within_one(by_unit.get((version.id, key), [])),
                 }
             )
 
@@ -167,8 +168,38 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
         "agreement": agreement,
         "discussion_effect": discussion_effect(huddle, consensus, scale),
         "halo": group_halo(ratings, consensus),
+        "vignettes": vignette_agreement(huddle, ratings, scale),
+        "most_disagreement": sorted(
+            (row for row in items if row["within_one"] is not None and row["n"] >= 2),
+            key=lambda row: (row["within_one"], -row["n"]),
+        )[:3],
         "participants": participants_out,
     }
+
+
+def _within_one(scores: list[int]) -> float | None:
+    """Share of pairs of one domain's scores at most one level apart; None with fewer than two."""
+    if len(scores) < 2:
+        return None
+    frame = pd.DataFrame({"unit": 0, "rater": range(len(scores)), "score": scores})
+    return percent_agreement(frame, tolerance=1.0).proportion
+
+
+def vignette_agreement(huddle: Huddle, ratings: list[Rating], scale: list[int]) -> list[dict[str, Any]]:
+    """Per revealed vignette: ordinal alpha over its domains and the share within one level."""
+    out = []
+    for item in huddle.items:
+        mine = [r for r in ratings if r.vignette_version_id == item.vignette_version_id]
+        if not mine:
+            continue
+        frame = pd.DataFrame({"unit": [r.domain for r in mine],
+                              "rater": [r.participant_id for r in mine],
+                              "score": [r.score for r in mine]})
+        alpha = krippendorff_alpha_long(frame, "ordinal", value_domain=scale or None)
+        within = percent_agreement(frame, tolerance=1.0)
+        out.append({"vignette": item.vignette_version.vignette.code, "alpha": alpha.alpha,
+                    "alpha_reason": alpha.reason, "within_one": within.proportion})
+    return out
 
 
 def group_halo(ratings: list[Rating], consensus: dict[tuple[int, str], int]) -> dict[str, Any]:
@@ -304,3 +335,30 @@ def ratings_csv(huddle: Huddle) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+def follow_ups(report: dict[str, Any]) -> list[str]:
+    """A few plain suggestions for the facilitator, from the report's own figures."""
+    out = []
+    for row in report["major_disagreements"][:2]:
+        out.append(
+            f"{row['vignette']}, {row['domain_name'].lower()}: first scores ran from "
+            f"{row['lowest']} to {row['highest']}, across a decision boundary. Go back over that "
+            "domain's descriptors at the boundary with the group."
+        )
+    for row in report["most_disagreement"]:
+        if row["within_one"] is not None and row["within_one"] < 0.8 and not row["crosses"]:
+            out.append(
+                f"{row['vignette']}, {row['domain_name'].lower()}: only "
+                f"{row['within_one']:.0%} of pairs of first scores were within one level; "
+                "worth another vignette on this domain at the next huddle."
+            )
+            break
+    halo = report["halo"]
+    if halo["index"] is not None and halo["index"] >= 0.3:
+        out.append("Whole profiles moved together (a halo): next time, ask people to score "
+                   "each domain from its own evidence before looking at the others.")
+    if not out:
+        out.append("The group scored consistently; a harder or more mixed vignette would test "
+                   "the shared understanding further.")
+    return out

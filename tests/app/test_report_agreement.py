@@ -184,3 +184,32 @@ def test_halo_in_the_huddle_report(api, county, finished):
     report = api.call("GET", f"/huddles/{finished}/report", county.facilitator_token).get_json()
     assert report["halo"]["index"] == pytest.approx(expected.index, abs=1e-9)
     assert report["halo"]["n_profiles"] == expected.n_profiles == 12
+
+
+def test_per_vignette_agreement_most_disagreement_and_follow_ups(client, api, county, finished):
+    import pandas as pd
+
+    from stats import krippendorff_alpha_long
+
+    report = api.call("GET", f"/huddles/{finished}/report", county.facilitator_token).get_json()
+    for entry in report["vignettes"]:
+        rows = [(d, n, s[i]) for n, s in SCORES[entry["vignette"]].items()
+                for i, d in enumerate(DOMAINS) if s[i] is not None]
+        frame = pd.DataFrame(rows, columns=["unit", "rater", "score"])
+        expected = krippendorff_alpha_long(frame, "ordinal", value_domain=range(6)).alpha
+        assert entry["alpha"] == pytest.approx(expected, abs=1e-12)
+    within = {}
+    for code, by_name in SCORES.items():
+        for i, domain in enumerate(DOMAINS):
+            levels = [s[i] for s in by_name.values() if s[i] is not None]
+            pairs = list(itertools.combinations(levels, 2))
+            within[(code, domain)] = sum(abs(a - b) <= 1 for a, b in pairs) / len(pairs)
+    worst = sorted(within.values())[:3]
+    assert [row["within_one"] for row in report["most_disagreement"]] == pytest.approx(worst)
+    for row in report["items"]:
+        assert row["within_one"] == pytest.approx(within[(row["vignette"], row["domain"])])
+    login(client)
+    page = check_page(client.get(f"/huddles/{finished}/report"))
+    follow = [li.get_text(" ", strip=True) for li in page.select(".app-follow-ups li")]
+    assert follow and any("decision boundary" in f for f in follow)
+    assert len(page.select("svg.app-dots")) == len(SCORES)
