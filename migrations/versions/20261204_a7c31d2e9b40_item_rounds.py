@@ -3,6 +3,11 @@
 Revision ID: a7c31d2e9b40
 Revises: f9930e4d1cde
 Created: 2026-12-04 07:15:00
+
+A plain ADD COLUMN, not a batch rebuild: SQLite rebuilds a table by dropping it, and with
+foreign keys on that would cascade into the agreed scores that refer to its rows. SQLite
+cannot add a CHECK constraint to an existing table, so there the round is checked by the
+application only.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -15,12 +20,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('huddle_items', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('round', sa.Integer(), nullable=False, server_default='1'))
-        batch_op.create_check_constraint(op.f('ck_huddle_items_round_known'), 'round IN (1, 2)')
+    op.add_column('huddle_items',
+                  sa.Column('round', sa.Integer(), nullable=False, server_default='1'))
+    if op.get_bind().dialect.name != 'sqlite':
+        op.create_check_constraint(op.f('ck_huddle_items_round_known'), 'huddle_items',
+                                   'round IN (1, 2)')
 
 
 def downgrade():
-    with op.batch_alter_table('huddle_items', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_huddle_items_round_known'), type_='check')
-        batch_op.drop_column('round')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint(op.f('ck_huddle_items_round_known'), 'huddle_items', type_='check')
+    op.drop_column('huddle_items', 'round')

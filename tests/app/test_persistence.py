@@ -95,3 +95,51 @@ def test_database_url_from_the_environment(tmp_path, monkeypatch):
 ])
 def test_postgres_urls_use_psycopg3(given, used):
     assert _database_url(given) == used
+
+
+def test_upgrading_an_existing_database_keeps_every_row(make_app):
+    """Upgrading from the first release keeps huddles, ratings and agreed scores.
+
+    (SQLite rebuilds a table to alter it; with foreign keys on, dropping the old table
+    would cascade into the rows that refer to it.)"""
+    from sqlalchemy import text
+
+    migrated = make_app()
+    with migrated.app_context():
+        db.drop_all()
+        upgrade(revision="f9930e4d1cde")
+        with db.engine.begin() as connection:
+            now = "2026-11-20 15:00:00"
+            connection.execute(text(
+                "INSERT INTO areas (id, name, active, created_at) VALUES (1, 'West', true, :t)"),
+                {"t": now})
+            connection.execute(text(
+                "INSERT INTO users (id, email, password_hash, role, active, created_at) "
+                "VALUES (1, 'f@example.org', 'x', 'facilitator', true, :t)"), {"t": now})
+            connection.execute(text(
+                "INSERT INTO frameworks (id, key, version, name, scale_min, scale_max, definition,"
+                " content_digest, loaded_at) VALUES (1, 'needs', 1, 'N', 0, 5, '{}', 'd', :t)"),
+                {"t": now})
+            connection.execute(text(
+                "INSERT INTO vignettes (id, code, created_at) VALUES (1, 'V01', :t)"), {"t": now})
+            connection.execute(text(
+                "INSERT INTO vignette_versions (id, vignette_id, version, framework_id, title, "
+                "phase, body_markdown, reference_scores, content_digest, source_path, loaded_at) "
+                "VALUES (1, 1, 1, 1, 'T', 'primary', 'b', '{}', 'd', 'p', :t)"), {"t": now})
+            connection.execute(text(
+                "INSERT INTO huddles (id, title, held_on, owner_id, join_code, status, revision, "
+                "created_at) VALUES (1, 'H', '2026-11-20', 1, 'ABCDEF', 'closed', 5, :t)"),
+                {"t": now})
+            connection.execute(text(
+                "INSERT INTO huddle_items (id, huddle_id, vignette_version_id, position, state) "
+                "VALUES (1, 1, 1, 1, 'revealed')"))
+            connection.execute(text(
+                "INSERT INTO consensus_scores (id, item_id, domain, score) VALUES "
+                "(1, 1, 'sensory', 2), (2, 1, 'physical-medical', 0)"))
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM consensus_scores")).scalar() == 2
+            assert connection.execute(text(
+                "SELECT state, round FROM huddle_items")).all() == [("revealed", 1)]
+        downgrade(revision="base")
+        db.engine.dispose()
