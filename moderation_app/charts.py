@@ -173,8 +173,9 @@ def spread_dots(rows: Sequence[dict[str, Any]], *, scale: Sequence[int], title: 
     """One row per domain: a dot per level, its area proportional to how many chose it,
     the agreed level ringed. ``rows`` are report items (``domain_name``, ``counts``,
     ``consensus``)."""
-    label_w, step, row_h = 230, 44, 30
-    width = label_w + step * len(scale) + PAD
+    longest = max([10, *(len(r["domain_name"]) for r in rows)])
+    label_w, step, row_h = 20 + 8.5 * longest, 44, 30
+    width = round(label_w + step * len(scale) + PAD)
     height = PAD + row_h * len(rows) + 24
     biggest = max([1, *(max(r["counts"].values()) for r in rows)])
     parts = [
@@ -189,7 +190,7 @@ def spread_dots(rows: Sequence[dict[str, Any]], *, scale: Sequence[int], title: 
     for i, row in enumerate(rows):
         y = PAD + row_h * i + row_h / 2
         parts.append(
-            f'<text class="app-forest__label" x="{label_w - 10}" y="{y + 5:.1f}" '
+            f'<text class="app-forest__label" x="{label_w - 10:.1f}" y="{y + 5:.1f}" '
             f'text-anchor="end">{escape(row["domain_name"])}</text>'
         )
         for j, level in enumerate(scale):
