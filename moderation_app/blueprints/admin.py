@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from ..auth_loader import role_required
+from ..exports import csv_response, xlsx_response
 from ..forms import AreaForm, EmptyForm
 from ..services import accounts, drift
 from ..services import library as vignette_library
@@ -76,6 +77,16 @@ def library():
 @bp.get("/library.csv")
 @role_required("admin")
 def library_csv():
-    rows = vignette_library.as_rows(vignette_library.library_report())
-    return Response(rows.to_csv(index=False), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="vignette-library.csv"'})
+    return csv_response(vignette_library.as_rows(vignette_library.library_report()),
+                        "vignette-library.csv")
+
+
+@bp.get("/library.xlsx")
+@role_required("admin")
+def library_xlsx():
+    return xlsx_response(
+        {"Vignette library": vignette_library.as_rows(vignette_library.library_report())},
+        "vignette-library.xlsx",
+        ["From first (independent) scores of revealed vignettes; each domain in each huddle is "
+         "a unit of agreement."],
+    )

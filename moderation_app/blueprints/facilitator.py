@@ -6,6 +6,7 @@ import io
 from collections.abc import Callable
 
 import segno
+import pandas as pd
 from flask import (
     Blueprint,
     Response,
@@ -20,6 +21,7 @@ from flask_login import current_user, login_required
 
 from ..auth_loader import role_required, web_viewer
 from ..charts import spread_dots
+from ..exports import xlsx_response
 from ..forms import ConsensusForm, EmptyForm, HuddleForm, choices
 from ..models import Huddle
 from ..services import accounts, drift, huddles, reports
@@ -252,6 +254,39 @@ def report(huddle_id: int):
     return render_template("facilitator/report.html", huddle=huddle,
                            report=reports.huddle_report(huddle), spread_dots=spread_dots,
                            follow_ups=reports.follow_ups)
+
+
+@bp.get("/<int:huddle_id>/report.xlsx")
+@login_required
+def report_xlsx(huddle_id: int):
+    huddle = _own_huddle(huddle_id)
+    report = reports.huddle_report(huddle)
+    items = pd.DataFrame([
+        {"vignette": r["vignette"], "version": r["version"], "domain": r["domain"], "n": r["n"],
+         **{f"level {k}": v for k, v in r["counts"].items()}, "median": r["median"],
+         "agreed": r["consensus"], "reference": r["reference"], "within_one": r["within_one"],
+         "crosses": "; ".join(r["crosses"]), "note": r["note"]}
+        for r in report["items"]
+    ])
+    agreement = report["agreement"] or {}
+    figures = pd.DataFrame([
+        {"figure": "Krippendorff's alpha (ordinal)",
+         "value": report["krippendorff_alpha"]["ordinal"]},
+        {"figure": "percent exact", "value": agreement.get("percent_exact")},
+        {"figure": "percent within one", "value": agreement.get("percent_within_one")},
+        {"figure": "halo index", "value": report["halo"]["index"]},
+        {"figure": "alpha before discussion (rescored)",
+         "value": report["discussion_effect"]["alpha_before"]},
+        {"figure": "alpha after discussion (rescored)",
+         "value": report["discussion_effect"]["alpha_after"]},
+    ])
+    return xlsx_response(
+        {"Spread and agreed": items, "Vignettes": pd.DataFrame(report["vignettes"]),
+         "Agreement": figures, "Practitioners": pd.DataFrame(report["participants"])},
+        f"huddle-{huddle.id}-report.xlsx",
+        [f"Huddle report: {huddle.title}, {huddle.held_on.isoformat()}.",
+         "For the facilitator: the Practitioners sheet holds individual figures; do not share."],
+    )
 
 
 @bp.get("/<int:huddle_id>/export.csv")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 from flask import (
     Blueprint,
     current_app,
@@ -22,6 +23,7 @@ from flask import (
 )
 
 from ..auth_loader import device_practitioner, web_viewer
+from ..exports import csv_response
 from ..extensions import JOIN_LIMIT, limiter
 from ..forms import JoinForm, choices
 from ..services import accounts, calibration, huddles
@@ -250,5 +252,18 @@ def my_calibration():
     practitioner = device_practitioner()
     report = calibration.my_calibration(practitioner) if practitioner is not None else None
     response = make_response(render_template("practitioner/calibration.html", report=report))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/me/calibration.csv")
+def my_calibration_csv():
+    """The practitioner's own figures by domain, for them to keep."""
+    practitioner = device_practitioner()
+    report = calibration.my_calibration(practitioner) if practitioner is not None else None
+    domains = pd.DataFrame(report["domains"] if report else [],
+                           columns=["domain", "domain_name", "n", "mean_signed_difference",
+                                    "ci95", "share_exact", "share_within_one"])
+    response = csv_response(domains, "my-calibration.csv")
     response.headers["Cache-Control"] = "no-store"
     return response

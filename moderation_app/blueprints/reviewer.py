@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+import pandas as pd
+from flask import Blueprint, abort, render_template, request, url_for
 
 from ..auth_loader import role_required
 from ..charts import forest_plot, heat_class, period_plot
+from ..exports import csv_response, xlsx_response
 from ..services import county, drift
 
 bp = Blueprint("reviewer", __name__)
@@ -90,45 +90,58 @@ def _rows(payload: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _drift_table(chosen: dict[str, str | None]) -> pd.DataFrame:
+    return pd.DataFrame(_rows(drift.reviewer_drift(**chosen).payload), columns=EXPORT_COLUMNS)
+
+
 @bp.get("/drift.csv")
 @role_required("reviewer", "admin")
 def export_csv():
     chosen = _filters()
-    payload = drift.reviewer_drift(**chosen).payload
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(_rows(payload))
-    name = _export_name(chosen, "csv")
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return csv_response(_drift_table(chosen), _export_name(chosen, "csv"))
 
 
 @bp.get("/drift.xlsx")
 @role_required("reviewer", "admin")
 def export_xlsx():
-    from openpyxl import Workbook
-
     chosen = _filters()
-    payload = drift.reviewer_drift(**chosen).payload
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Area drift"
-    sheet.append(EXPORT_COLUMNS)
-    for row in _rows(payload):
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    notes = book.create_sheet("About")
-    notes.append(["Offsets are in scale points from the county (the unweighted mean of the "
-                  "areas) for the same vignette and domain; positive means higher scores."])
-    notes.append([f"Figures resting on fewer than {drift.MIN_GROUP} practitioners are "
-                  "suppressed (left empty, suppressed = TRUE)."])
-    notes.append([f"Term: {chosen['period'] or 'all terms'}; phase: {chosen['phase'] or 'all phases'}"])
-    notes.append([f"Source: {url_for('reviewer.page', _external=True, **{k: v for k, v in chosen.items() if v})}"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Response(
-        buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_export_name(chosen, "xlsx")}"'},
-    )
+    about = [
+        "Offsets are in scale points from the county (the unweighted mean of the areas) for "
+        "the same vignette and domain; positive means higher scores.",
+        f"Figures resting on fewer than {drift.MIN_GROUP} practitioners are suppressed (left "
+        "empty, suppressed = TRUE).",
+        f"Term: {chosen['period'] or 'all terms'}; phase: {chosen['phase'] or 'all phases'}",
+        "Source: " + url_for("reviewer.page", _external=True,
+                             **{k: v for k, v in chosen.items() if v}),
+    ]
+    return xlsx_response({"Area drift": _drift_table(chosen)}, _export_name(chosen, "xlsx"),
+                         about)
+
+
+def _county_tables() -> dict[str, pd.DataFrame]:
+    report = county.county_report()
+    domains = [{**{k: v for k, v in d.items() if k != "drift"},
+                "drift": "; ".join(f"{c['area']} {c['flag']}" for c in d["drift"])}
+               for d in report["domains"]]
+    return {
+        "Training needs": pd.DataFrame(domains),
+        "Agreement by term": pd.DataFrame(report["agreement_by_term"]),
+        "Taking part by area": pd.DataFrame(report["participation_by_area"]),
+        "Taking part by term": pd.DataFrame(report["participation_by_term"]),
+    }
+
+
+@bp.get("/county.xlsx")
+@role_required("reviewer", "admin")
+def county_xlsx():
+    return xlsx_response(_county_tables(), "county-report.xlsx", [
+        f"Figures resting on fewer than {drift.MIN_GROUP} practitioners are left empty "
+        "(suppressed = TRUE).",
+        "Agreement is among the people in the same huddle, from first (independent) scores.",
+    ])
+
+
+@bp.get("/county.csv")
+@role_required("reviewer", "admin")
+def county_csv():
+    return csv_response(_county_tables()["Training needs"], "county-training-needs.csv")

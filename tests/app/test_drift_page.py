@@ -381,3 +381,57 @@ def test_vignette_library_report(app, client, county_with_drift):
     reviewer = client.application.test_client()
     login(reviewer, "rev@example.org")
     assert reviewer.get("/admin/library").status_code == 403
+
+
+def test_every_report_exports(app, client, api, county, county_with_drift):
+    """County (reviewers), vignette library (admins), huddle report (its facilitator) and a
+    practitioner's own calibration each download with the figures the page shows."""
+    from moderation_app.services import county as county_service
+    from moderation_app.services import library
+
+    login(client, "rev@example.org")
+    book = load_workbook(io.BytesIO(client.get("/county.xlsx").data))
+    assert book.sheetnames == ["Training needs", "Agreement by term", "Taking part by area",
+                               "Taking part by term", "About"]
+    with app.app_context():
+        report = county_service.county_report()
+        rows = library.as_rows(library.library_report())
+    training = list(book["Training needs"].values)
+    assert [r[0] for r in training[1:]] == [d["domain"] for d in report["domains"]]
+    csv_rows = list(csv.DictReader(io.StringIO(client.get("/county.csv").get_data(as_text=True))))
+    assert [r["domain"] for r in csv_rows] == [d["domain"] for d in report["domains"]]
+
+    admin = client.application.test_client()
+    login(admin, "admin@example.org")
+    sheet = list(load_workbook(io.BytesIO(admin.get("/admin/library.xlsx").data))
+                 ["Vignette library"].values)
+    assert len(sheet) == len(rows) + 1 and list(sheet[0]) == list(rows.columns)
+
+    fac = county.facilitator_token
+    created = api.call("POST", "/huddles", fac, json={"title": "X", "vignettes": ["V01"]}).get_json()
+    token = api.call("POST", "/join", json={"join_code": created["join_code"], "name": "Q",
+                                            "area": "West"}).get_json()["participant_token"]
+    api.call("POST", f"/huddles/{created['id']}/open", fac)
+    api.call("PUT", f"/huddles/{created['id']}/ratings/V01", token,
+             json={"scores": {"sensory": 3, "physical-medical": 1}})
+    api.call("POST", f"/huddles/{created['id']}/reveal", fac)
+    api.call("PUT", f"/huddles/{created['id']}/consensus/V01", fac,
+             json={"scores": {"sensory": 2, "physical-medical": 1}})
+    facilitator = client.application.test_client()
+    login(facilitator, "fac@example.org")
+    book = load_workbook(io.BytesIO(facilitator.get(f"/huddles/{created['id']}/report.xlsx").data))
+    spread = list(book["Spread and agreed"].values)
+    header = list(spread[0])
+    sensory = next(r for r in spread[1:] if r[header.index("domain")] == "sensory")
+    assert (sensory[header.index("level 3")], sensory[header.index("agreed")]) == (1, 2)
+    assert reviewer_blocked(client, f"/huddles/{created['id']}/report.xlsx")
+
+    phone = client.application.test_client()
+    phone.set_cookie("huddle_practitioner", token, domain="huddle.test")
+    mine = list(csv.DictReader(io.StringIO(phone.get("/me/calibration.csv").get_data(as_text=True))))
+    assert {r["domain"]: float(r["mean_signed_difference"]) for r in mine} == {
+        "sensory": 1.0, "physical-medical": 0.0}
+
+
+def reviewer_blocked(client, path: str) -> bool:
+    return client.get(path).status_code in (403, 404)
