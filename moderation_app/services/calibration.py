@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import (
     INDEPENDENT_ROUND,
     ConsensusScore,
+    Framework,
     Huddle,
     HuddleItem,
     Participant,
@@ -109,6 +110,7 @@ def my_calibration(practitioner: Practitioner) -> dict[str, Any]:
         "trend": [],
         "largest_differences": [],
         "suggestions": [],
+        "major_differences": [],
         "county_offset": county_offset(practitioner),
         "halo": None,
     }
@@ -138,11 +140,30 @@ def my_calibration(practitioner: Practitioner) -> dict[str, Any]:
          "yours": int(row.score), "agreed": int(row.consensus), "note": row.note}
         for row in largest.itertuples() if row.size > 0
     ]
+    report["major_differences"] = _major_differences(table, names)
     report["suggestions"] = _suggestions(domains, report["overall"])
     halo = halo_index(terms.assign(
         profile=terms["huddle"].astype(str) + "/" + terms["vignette"], deviation=terms["d"]))
     report["halo"] = {"index": halo.index, "n_profiles": halo.n_profiles, "reason": halo.reason}
     return report
+
+
+def _major_differences(table: pd.DataFrame, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Scores on the other side of a decision boundary from the agreed score."""
+    boundaries = {}
+    for framework in db.session.execute(select(Framework)).scalars():
+        for b in framework.decision_boundaries:
+            boundaries[tuple(b["between"])] = b["label"]
+    out = []
+    for row in table.itertuples():
+        low, high = sorted((int(row.score), int(row.consensus)))
+        crossed = [label for (a, b), label in boundaries.items() if low <= a and high >= b]
+        if crossed:
+            out.append({"vignette": row.vignette, "domain": row.domain,
+                        "domain_name": names.get(row.domain, row.domain),
+                        "date": row.held_on.isoformat(), "yours": int(row.score),
+                        "agreed": int(row.consensus), "crosses": crossed, "note": row.note})
+    return out
 
 
 def county_offset(practitioner: Practitioner) -> dict[str, Any] | None:

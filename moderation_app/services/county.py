@@ -23,8 +23,10 @@ from ..models import (
     ItemState,
     Participant,
     Rating,
+    VignetteVersion,
 )
 from .drift import MIN_GROUP, domain_names, reviewer_drift, school_term
+from .scoring import boundaries_crossed
 
 
 def revealed_scores() -> pd.DataFrame:
@@ -61,13 +63,27 @@ def _agreement(part: pd.DataFrame, scale: list[int]) -> dict[str, Any]:
             "n_scores": int(len(part)), "suppressed": False}
 
 
+def boundary_crossings(frame: pd.DataFrame) -> pd.DataFrame:
+    """For each unit (a domain of a vignette in a huddle): whether its spread crossed one of
+    its framework's decision boundaries (a disagreement that matters)."""
+    versions = {v.id: v for v in db.session.execute(select(VignetteVersion)).scalars()}
+    rows = []
+    for (unit, version, domain), part in frame.groupby(["unit", "version", "domain"]):
+        counts = {str(k): int(n) for k, n in part["score"].value_counts().items()}
+        crossed = boundaries_crossed(counts, versions[int(version)].framework.decision_boundaries)
+        rows.append({"unit": unit, "version": int(version), "domain": domain,
+                     "crossed": bool(crossed), "boundaries": "; ".join(crossed)})
+    return pd.DataFrame(rows, columns=["unit", "version", "domain", "crossed", "boundaries"])
+
+
 def county_report(scale: list[int] | None = None) -> dict[str, Any]:
     """Participation by area and term, agreement by term and domain, and training needs."""
     scale = scale or list(range(6))
     frame = revealed_scores()
     names = domain_names()
     if frame.empty:
-        return {"participation_by_area": [], "participation_by_term": [],
+        return {"major_disagreements": [], "participation_by_area": [],
+                "participation_by_term": [],
                 "agreement_by_term": [], "domains": [], "drift_flags": [],
                 "reason": "no revealed scores yet"}
     hosted = pd.Series(
@@ -107,7 +123,16 @@ def county_report(scale: list[int] | None = None) -> dict[str, Any]:
         key=lambda d: (d["alpha"] is None, d["alpha"] if d["alpha"] is not None else 0.0,
                        -len(d["drift"])),
     )
+    crossings = boundary_crossings(frame)
+    major = [
+        {"domain": domain, "domain_name": names.get(domain, domain),
+         "units": int(len(part)), "crossed": int(part["crossed"].sum()),
+         "share": float(part["crossed"].mean())}
+        for domain, part in crossings.groupby("domain", sort=True)
+    ]
+    major.sort(key=lambda m: -m["share"])
     return {
+        "major_disagreements": major,
         "participation_by_area": by_area,
         "participation_by_term": by_term,
         "agreement_by_term": agreement_by_term,

@@ -16,7 +16,7 @@ from stats import krippendorff_alpha_long, percent_agreement
 
 from ..extensions import db
 from ..models import VignetteVersion
-from .county import revealed_scores
+from .county import boundary_crossings, revealed_scores
 from .drift import domain_names
 
 #: A domain is a candidate for rewording when fewer than this share of pairs of scores are
@@ -32,6 +32,7 @@ def library_report(scale: list[int] | None = None) -> list[dict[str, Any]]:
     if frame.empty:
         return []
     names = domain_names()
+    crossings = boundary_crossings(frame)
     versions = {v.id: v for v in db.session.execute(select(VignetteVersion)).scalars()}
     out = []
     for version_id, part in frame.groupby("version"):
@@ -47,8 +48,14 @@ def library_report(scale: list[int] | None = None) -> list[dict[str, Any]]:
                 reasons.append(f"only {within:.0%} of pairs of scores within one level")
             if reference is not None and abs(mean - reference) >= FAR_FROM_REFERENCE:
                 reasons.append(f"scored {mean - reference:+.1f} from its reference on average")
+            crossed = crossings[(crossings["version"] == int(version_id))
+                                & (crossings["domain"] == domain)]["crossed"]
+            if crossed.any():
+                reasons.insert(0, f"first scores crossed a decision boundary in "
+                                  f"{int(crossed.sum())} of {len(crossed)} huddles")
             domains.append({
                 "domain": domain, "domain_name": names.get(domain, domain),
+                "boundary_crossings": int(crossed.sum()),
                 "n_scores": int(len(scores)), "within_one": within, "mean": mean,
                 "reference": reference, "reword": reasons,
             })
@@ -68,6 +75,7 @@ def as_rows(report: list[dict[str, Any]]) -> pd.DataFrame:
         {"vignette": v["vignette"], "version": v["version"], "title": v["title"],
          "alpha": v["alpha"], "domain": d["domain"], "n_scores": d["n_scores"],
          "within_one": d["within_one"], "mean": d["mean"], "reference": d["reference"],
+         "boundary_crossings": d["boundary_crossings"],
          "reword": "; ".join(d["reword"])}
         for v in report for d in v["domains"]
     ])

@@ -335,6 +335,13 @@ def test_county_report_figures(app, client, county_with_drift):
             assert row["alpha"] == pytest.approx(expected, abs=1e-12)
     alphas = [d["alpha"] for d in report["domains"] if d["alpha"] is not None]
     assert alphas == sorted(alphas)  # least consistent first
+    for m in report["major_disagreements"]:
+        units = frame[frame["domain"] == m["domain"]].groupby("unit")["score"].agg(["min", "max"])
+        crossed = ((units["min"] <= 2) & (units["max"] >= 3)) | (
+            (units["min"] <= 3) & (units["max"] >= 4))
+        assert (m["units"], m["crossed"]) == (len(units), int(crossed.sum()))
+    shares = [m["share"] for m in report["major_disagreements"]]
+    assert shares == sorted(shares, reverse=True)
     assert {r["area"] for r in report["drift_flags"]} == {
         a for a, s in county_with_drift.planted.items() if abs(s) >= 0.5}
 
@@ -342,6 +349,7 @@ def test_county_report_figures(app, client, county_with_drift):
     page = check_page(client.get("/county"))
     assert len(page.select("#training tbody tr")) == len(report["domains"])
     assert "Where to focus training" in text_of(page)
+    assert [h.get_text() for h in page.find_all("h2")][0] == "Disagreements that matter"
     facilitator = client.application.test_client()
     login(facilitator, "fac@example.org")
     assert facilitator.get("/county").status_code == 403
@@ -374,7 +382,18 @@ def test_vignette_library_report(app, client, county_with_drift):
 
     login(client, "admin@example.org")
     page = check_page(client.get("/admin/library"))
-    assert len(page.find_all("h2")) == len(report)
+    headings = [h.get_text() for h in page.find_all("h2")]
+    assert headings[0] == "Disagreements that matter" and len(headings) == len(report) + 1
+    # Independently: a spread crosses 2|3 or 3|4 when it reaches both sides.
+    crossings = {}
+    for (version, domain, huddle), part in frame.groupby(["version", "domain", "huddle"]):
+        lo, hi = part["score"].min(), part["score"].max()
+        crossed = (lo <= 2 and hi >= 3) or (lo <= 3 and hi >= 4)
+        crossings[(version, domain)] = crossings.get((version, domain), 0) + int(crossed)
+    for entry in report:
+        for d in entry["domains"]:
+            assert d["boundary_crossings"] == crossings[(codes[entry["vignette"]], d["domain"])]
+    assert len(page.select("#major li")) == sum(1 for n in crossings.values() if n)
     exported = client.get("/admin/library.csv")
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
     assert len(rows) == sum(len(e["domains"]) for e in report)

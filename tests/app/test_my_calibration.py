@@ -61,6 +61,13 @@ def test_calibration_across_huddles_is_private_and_correct(api, client, county):
     assert (top["vignette"], top["domain"], top["yours"], top["agreed"], top["note"]) == (
         "V05", SLC, 3, 1, "Speech is key")
     assert report["suggestions"]
+    # 3 against an agreed 1 straddles the 2|3 boundary; 5 against 4 and 4 against 3 do not
+    # cross 2|3, but 4 against 3 crosses 3|4.
+    majors = {(m["vignette"], m["domain"]): m["crosses"] for m in report["major_differences"]}
+    assert majors == {
+        ("V05", SLC): ["Targeted support beyond ordinarily available provision"],
+        ("V02", SLC): ["Specialist support or statutory assessment considered"],
+    }
 
     # CD sees only CD's own figures.
     theirs = api.call("GET", "/me/calibration", tokens["CD"]).get_json()
