@@ -350,6 +350,9 @@ def test_county_report_figures(app, client, county_with_drift):
     assert len(page.select("#training tbody tr")) == len(report["domains"])
     assert "Where to focus training" in text_of(page)
     assert [h.get_text() for h in page.find_all("h2")][0] == "Disagreements that matter"
+    summary = page.find(id="drift-summary").get_text(" ", strip=True)
+    for row in report["drift_flags"]:
+        assert f"{row['area']} scores {row['flag']} than the county" in summary
     facilitator = client.application.test_client()
     login(facilitator, "fac@example.org")
     assert facilitator.get("/county").status_code == 403
