@@ -770,6 +770,7 @@ def drift_report(
     threshold: float = 0.5,
     name: str = "frame",
     exclude_below: int = 0,
+    breakdowns: bool = True,
 ) -> DriftReport:
     """Area offsets, domain x area offsets, offsets per period and rater offsets.
 
@@ -794,6 +795,9 @@ def drift_report(
         period) are left out of that fit altogether and reported without figures.
         Suppressing a figure is not enough when offsets sum to zero: the hidden one
         would be minus the sum of the others. 0 keeps every area.
+    breakdowns : bool
+        Also fit each domain and each period (``area_domains``, ``periods``, ``changes``);
+        False fits the whole table only, for when only area and rater offsets are wanted.
 
     Returns
     -------
@@ -865,14 +869,14 @@ def drift_report(
         for a, small in excluded.items()
     ]
     area_domains: list[AreaOffset] = []
-    for domain, subset in linked.groupby("domain", sort=True):
+    for domain, subset in (linked.groupby("domain", sort=True) if breakdowns else []):
         area_domains += _sub_fit(
             model, subset, min_raters, min_ratings, threshold, exclude_below, domain=str(domain)
         )[0]
     periods: list[AreaOffset] = []
     area_series: dict[str, list[tuple[str, float, float]]] = {}
     rater_series: dict[str, list[tuple[str, float, float]]] = {}
-    if "period" in linked.columns:
+    if breakdowns and "period" in linked.columns:
         for period, subset in linked.groupby("period", sort=True):
             rows, period_fit = _sub_fit(
                 model, subset, min_raters, min_ratings, threshold, exclude_below,

@@ -227,7 +227,7 @@ def rater_rows() -> tuple[list[RaterRow], str | None]:
     if len(table) == 0:
         return [], "no independent scores yet"
     try:
-        report = drift_report(table, min_raters=MIN_GROUP)
+        report = drift_report(table, min_raters=MIN_GROUP, breakdowns=False)
     except StatsInputError as exc:
         return [], str(exc)
     latest = dict(

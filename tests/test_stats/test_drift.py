@@ -358,3 +358,12 @@ def test_a_second_score_of_the_same_vignette_is_counted_and_said():
     assert any(note.startswith(f"{before + 7} score(s) are a rater's second score")
                for note in report.notes)
     assert sum(a.n_ratings for a in report.areas) == len(county.ratings) + 7
+
+
+def test_without_breakdowns_the_area_and_rater_figures_are_the_same():
+    county = simulate_county(area_offsets=[0, 0, 0.9, 0, -0.9, 0], seed=6)
+    full = drift_report(county.ratings)
+    lean = drift_report(county.ratings, breakdowns=False)
+    assert (lean.area_domains, lean.periods, lean.changes) == ((), (), ())
+    assert [a.offset for a in lean.areas] == [a.offset for a in full.areas]
+    assert [r.offset for r in lean.raters] == [r.offset for r in full.raters]
