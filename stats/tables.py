@@ -51,6 +51,11 @@ def _frame(text: str, path: Path | str) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise StatsInputError(f"{path}: not a readable CSV file ({str(exc).strip()})") from None
+    # pandas renames a repeated column ("r1", "r1.1"): refuse it instead, by the file's header.
+    header = [h.strip() for h in next(csv.reader([text.splitlines()[0]], delimiter=delimiter))]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise StatsInputError(f"{path}: the header names {', '.join(repeated)} more than once")
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise StatsInputError(f"{path}: the file has a header but no rows")

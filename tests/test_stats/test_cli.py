@@ -179,6 +179,7 @@ def test_text_format_is_an_aligned_table(capsys):
         ("unit,rater,score\n1,a,1\n1,a,2\n", (),
          "unit '1' has more than one score from rater 'a' (rows labelled 2 and 3)"),
         ("id,A,B\nu1,1,x\n", ("--wide",), "score for rater B 'x' is not a number"),
+        ("id,A,A\nu1,1,2\n", ("--wide",), "the header names A more than once"),
     ],
 )
 def test_bad_files_exit_2_with_one_line(tmp_path, capsys, content, args, message):
