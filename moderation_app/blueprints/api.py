@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest as HTTPBadRequest
 
-from ..auth_loader import api_viewer, require_staff
+from ..auth_loader import api_viewer
 from ..extensions import JOIN_LIMIT, limiter
 from ..services import accounts, calibration, drift, huddles, reports
 from ..services.errors import BadRequest, Forbidden, Invalid, Unauthorized

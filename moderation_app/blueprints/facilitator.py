@@ -279,10 +279,21 @@ def report_xlsx(huddle_id: int):
          "value": report["discussion_effect"]["alpha_before"]},
         {"figure": "alpha after discussion (rescored)",
          "value": report["discussion_effect"]["alpha_after"]},
+        {"figure": "share of changed scores moved toward the agreed score",
+         "value": report["discussion_effect"]["share_moved_toward_consensus"]},
+        {"figure": "share of changed scores moved toward the first median",
+         "value": report["discussion_effect"]["share_moved_toward_first_median"]},
+        {"figure": "scores changed in the rescore", "value": report["discussion_effect"]["n_changed"]},
     ])
+    major = pd.DataFrame([{**m, "crosses": "; ".join(m["crosses"])}
+                          for m in report["major_disagreements"]])
+    people = pd.DataFrame([{k: v for k, v in p.items() if k != "participant_id"}
+                           for p in report["participants"]])
     return xlsx_response(
-        {"Spread and agreed": items, "Vignettes": pd.DataFrame(report["vignettes"]),
-         "Agreement": figures, "Practitioners": pd.DataFrame(report["participants"])},
+        {"Disagreements that matter": major, "Spread and agreed": items,
+         "Vignettes": pd.DataFrame(report["vignettes"]), "Agreement": figures,
+         "Follow-ups": pd.DataFrame({"suggestion": reports.follow_ups(report)}),
+         "Practitioners": people},
         f"huddle-{huddle.id}-report.xlsx",
         [f"Huddle report: {huddle.title}, {huddle.held_on.isoformat()}.",
          "For the facilitator: the Practitioners sheet holds individual figures; do not share."],

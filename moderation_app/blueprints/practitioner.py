@@ -261,9 +261,13 @@ def my_calibration_csv():
     """The practitioner's own figures by domain, for them to keep."""
     practitioner = device_practitioner()
     report = calibration.my_calibration(practitioner) if practitioner is not None else None
-    domains = pd.DataFrame(report["domains"] if report else [],
-                           columns=["domain", "domain_name", "n", "mean_signed_difference",
-                                    "ci95", "share_exact", "share_within_one"])
+    domains = pd.DataFrame(
+        [{**{k: v for k, v in d.items() if k != "ci95"},
+          "ci95_low": d["ci95"][0] if d["ci95"] else None,
+          "ci95_high": d["ci95"][1] if d["ci95"] else None}
+         for d in (report["domains"] if report else [])],
+        columns=["domain", "domain_name", "n", "mean_signed_difference", "ci95_low",
+                 "ci95_high", "share_exact", "share_within_one"])
     response = csv_response(domains, "my-calibration.csv")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -91,7 +91,8 @@ def _rows(payload: dict[str, Any]) -> list[list[Any]]:
 
 
 def _drift_table(chosen: dict[str, str | None]) -> pd.DataFrame:
-    return pd.DataFrame(_rows(drift.reviewer_drift(**chosen).payload), columns=EXPORT_COLUMNS)
+    table = pd.DataFrame(_rows(drift.reviewer_drift(**chosen).payload), columns=EXPORT_COLUMNS)
+    return table.astype({"n_raters": "Int64", "n_ratings": "Int64"})
 
 
 @bp.get("/drift.csv")
@@ -124,6 +125,7 @@ def _county_tables() -> dict[str, pd.DataFrame]:
                 "drift": "; ".join(f"{c['area']} {c['flag']}" for c in d["drift"])}
                for d in report["domains"]]
     return {
+        "Disagreements that matter": pd.DataFrame(report["major_disagreements"]),
         "Training needs": pd.DataFrame(domains),
         "Agreement by term": pd.DataFrame(report["agreement_by_term"]),
         "Taking part by area": pd.DataFrame(report["participation_by_area"]),

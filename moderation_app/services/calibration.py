@@ -137,11 +137,11 @@ def my_calibration(practitioner: Practitioner) -> dict[str, Any]:
     report["largest_differences"] = [
         {"vignette": row.vignette, "title": row.title, "domain": row.domain,
          "domain_name": names.get(row.domain, row.domain), "date": row.held_on.isoformat(),
-         "yours": int(row.score), "agreed": int(row.consensus), "note": row.note}
+         "yours": int(row.score), "agreed": int(row.consensus), "note": _text(row.note)}
         for row in largest.itertuples() if row.size > 0
     ]
     report["major_differences"] = _major_differences(table, names)
-    report["suggestions"] = _suggestions(domains, report["overall"])
+    report["suggestions"] = _suggestions(domains, report["overall"], report["major_differences"])
     halo = halo_index(terms.assign(
         profile=terms["huddle"].astype(str) + "/" + terms["vignette"], deviation=terms["d"]))
     report["halo"] = {"index": halo.index, "n_profiles": halo.n_profiles, "reason": halo.reason}
@@ -162,8 +162,14 @@ def _major_differences(table: pd.DataFrame, names: dict[str, str]) -> list[dict[
             out.append({"vignette": row.vignette, "domain": row.domain,
                         "domain_name": names.get(row.domain, row.domain),
                         "date": row.held_on.isoformat(), "yours": int(row.score),
-                        "agreed": int(row.consensus), "crosses": crossed, "note": row.note})
+                        "agreed": int(row.consensus), "crosses": crossed,
+                        "note": _text(row.note)})
     return out
+
+
+def _text(value: Any) -> str | None:
+    """A note from a table cell: None (never NaN) when there is none."""
+    return None if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
 def county_offset(practitioner: Practitioner) -> dict[str, Any] | None:
@@ -181,11 +187,13 @@ def county_offset(practitioner: Practitioner) -> dict[str, Any] | None:
             "may_want_support": mine.may_want_support}
 
 
-def _suggestions(domains: list[dict[str, Any]], overall: dict[str, Any]) -> list[str]:
+def _suggestions(domains: list[dict[str, Any]], overall: dict[str, Any],
+                 major: list[dict[str, Any]]) -> list[str]:
     """One or two kind, plain sentences about where the practitioner's scores sit."""
     clear = [
         d for d in domains
-        if d["ci95"] and abs(d["mean_signed_difference"]) >= TENDENCY
+        if d["n"] >= 3 and d["ci95"] and d["ci95"][1] > d["ci95"][0]
+        and abs(d["mean_signed_difference"]) >= TENDENCY
         and (d["ci95"][0] > 0 or d["ci95"][1] < 0)
     ]
     clear.sort(key=lambda d: -abs(d["mean_signed_difference"]))
@@ -196,6 +204,12 @@ def _suggestions(domains: list[dict[str, Any]], overall: dict[str, Any]) -> list
             f"In {d['domain_name'].lower()} you tend to score {way} than your groups agree "
             f"({d['mean_signed_difference']:+.1f} levels on average over {d['n']} scores). "
             "Re-reading that domain's level descriptors before the next huddle may help."
+        )
+    if major:
+        sentences.append(
+            f"{len(major)} of your scores fell on the other side of a decision boundary from "
+            "what the group agreed (listed first below): those are the ones worth talking "
+            "through with your SEND adviser."
         )
     if not sentences:
         if overall["share_within_one"] >= 0.9:

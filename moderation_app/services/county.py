@@ -19,28 +19,24 @@ from ..models import (
     INDEPENDENT_ROUND,
     Area,
     Huddle,
-    HuddleItem,
-    ItemState,
     Participant,
     Rating,
     VignetteVersion,
 )
 from .drift import MIN_GROUP, domain_names, reviewer_drift, school_term
-from .scoring import boundaries_crossed
+from .scoring import boundaries_crossed, revealed_only
 
 
 def revealed_scores() -> pd.DataFrame:
     """Independent scores of revealed vignettes: huddle, term, unit, domain, rater, area, score."""
-    rows = db.session.execute(
+    rows = db.session.execute(revealed_only(
         select(Rating.huddle_id, Huddle.held_on, Rating.vignette_version_id, Rating.domain,
                Participant.practitioner_id, Area.name, Rating.score)
         .join(Participant, Rating.participant_id == Participant.id)
         .join(Area, Participant.area_id == Area.id)
         .join(Huddle, Rating.huddle_id == Huddle.id)
-        .join(HuddleItem, (HuddleItem.huddle_id == Rating.huddle_id)
-              & (HuddleItem.vignette_version_id == Rating.vignette_version_id))
-        .where(Rating.round == INDEPENDENT_ROUND, HuddleItem.state == ItemState.REVEALED.value)
-    ).all()
+        .where(Rating.round == INDEPENDENT_ROUND)
+    )).all()
     frame = pd.DataFrame(rows, columns=["huddle", "held_on", "version", "domain", "rater",
                                         "area", "score"])
     frame["term"] = [school_term(d) for d in frame["held_on"]]

@@ -20,6 +20,7 @@ from stats import StatsInputError, drift_report
 from stats.drift import DriftReport
 
 from ..extensions import db
+from .scoring import revealed_only
 from ..models import (
     INDEPENDENT_ROUND,
     Area,
@@ -51,8 +52,9 @@ def school_term(day: date) -> str:
 
 
 def rating_table(*, phase: str | None = None) -> pd.DataFrame:
-    """Every independent score as one row: unit, domain, rater, area, score, period, phase."""
-    query = (
+    """Every independent score of a revealed vignette as one row: unit, domain, rater, area,
+    score, period, phase."""
+    query = revealed_only(
         select(
             Rating.vignette_version_id,
             VignetteVersion.phase,
@@ -171,11 +173,12 @@ def suggest_anchors(
     newest versions (of ``phase`` when given) ranked by how many areas have scored them.
     """
     pairs = db.session.execute(
-        select(Rating.vignette_version_id, Area.name)
-        .join(Participant, Rating.participant_id == Participant.id)
-        .join(Area, Participant.area_id == Area.id)
-        .where(Rating.round == INDEPENDENT_ROUND)
-        .distinct()
+        revealed_only(
+            select(Rating.vignette_version_id, Area.name)
+            .join(Participant, Rating.participant_id == Participant.id)
+            .join(Area, Participant.area_id == Area.id)
+            .where(Rating.round == INDEPENDENT_ROUND)
+        ).distinct()
     ).all()
     if not pairs:
         return []

@@ -640,7 +640,10 @@ def running_order(huddle: Huddle) -> list[RunningOrderEntry]:
         n_domains = len(item.vignette_version.framework.domain_keys)
         agreed = agreed_domain_count(item)
         tag, label = item.state, item.state
-        if closed and item.state == ItemState.SCORING.value:
+        if closed and item.state == ItemState.SCORING.value and item.revealed_at is not None:
+            # Closed during a rescore: the first scores were revealed; the rescore was not.
+            tag, label = ItemState.REVEALED.value, "revealed; rescore not revealed (closed)"
+        elif closed and item.state == ItemState.SCORING.value:
             tag, label = HuddleStatus.CLOSED.value, "not revealed (closed)"
         elif closed and item.state == ItemState.PENDING.value:
             tag, label = HuddleStatus.CLOSED.value, "not opened (closed)"
@@ -663,7 +666,8 @@ def unrevealed_scored_items(huddle: Huddle) -> list[HuddleItem]:
     return [
         item
         for item in huddle.items
-        if item.state == ItemState.SCORING.value and submitted_count(item)[0] > 0
+        if item.state == ItemState.SCORING.value and item.revealed_at is None
+        and submitted_count(item)[0] > 0
     ]
 
 

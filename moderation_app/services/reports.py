@@ -58,8 +58,11 @@ def unit_id(version: VignetteVersion, domain: str) -> str:
 
 
 def revealed_version_ids(huddle: Huddle) -> list[int]:
-    """Vignette versions whose scores have been revealed: nothing else is reported."""
-    return [i.vignette_version_id for i in huddle.items if i.state == ItemState.REVEALED.value]
+    """Vignette versions whose first scores have been revealed: nothing else is reported.
+
+    A vignette re-opened for a rescore after the discussion stays revealed.
+    """
+    return [i.vignette_version_id for i in huddle.items if i.revealed_at is not None]
 
 
 def independent_ratings(huddle: Huddle) -> list[Rating]:
@@ -170,7 +173,8 @@ def huddle_report(huddle: Huddle) -> dict[str, Any]:
         "halo": group_halo(ratings, consensus),
         "vignettes": vignette_agreement(huddle, ratings, scale),
         "most_disagreement": sorted(
-            (row for row in items if row["within_one"] is not None and row["n"] >= 2),
+            (row for row in items
+         if row["within_one"] is not None and row["n"] >= 2 and row["within_one"] < 1.0),
             key=lambda row: (row["within_one"], -row["n"]),
         )[:3],
         "participants": participants_out,
@@ -340,7 +344,11 @@ def ratings_csv(huddle: Huddle) -> str:
 def follow_ups(report: dict[str, Any]) -> list[str]:
     """A few plain suggestions for the facilitator, from the report's own figures."""
     out = []
-    for row in report["major_disagreements"][:2]:
+    if not report["items"] or all(row["n"] == 0 for row in report["items"]):
+        return ["No scores have been revealed yet: follow-ups come once the group has scored."]
+    widest = sorted(report["major_disagreements"],
+                    key=lambda row: (-(row["highest"] - row["lowest"]), row["vignette"]))
+    for row in widest[:2]:
         out.append(
             f"{row['vignette']}, {row['domain_name'].lower()}: first scores ran from "
             f"{row['lowest']} to {row['highest']}, across a decision boundary. Go back over that "

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import Select
+
+from ..models import HuddleItem, Rating
 
 from stats.calibration import calibrate_raters
 from stats.descriptives import unit_descriptives
@@ -62,3 +65,16 @@ def boundaries_crossed(counts: dict[str, int], boundaries: list[dict[str, Any]])
         for b in boundaries
         if lowest <= b["between"][0] and highest >= b["between"][1]
     ]
+
+
+def revealed_only(query: Select) -> Select:
+    """Keep ratings of vignettes whose first scores have been revealed in their huddle.
+
+    Nothing is counted before the group has seen it. A vignette re-opened for a rescore
+    after the discussion stays revealed: its first scores were shown.
+    """
+    return query.join(
+        HuddleItem,
+        (HuddleItem.huddle_id == Rating.huddle_id)
+        & (HuddleItem.vignette_version_id == Rating.vignette_version_id),
+    ).where(HuddleItem.revealed_at.is_not(None))

@@ -413,7 +413,8 @@ def test_every_report_exports(app, client, api, county, county_with_drift):
 
     login(client, "rev@example.org")
     book = load_workbook(io.BytesIO(client.get("/county.xlsx").data))
-    assert book.sheetnames == ["Training needs", "Agreement by term", "Taking part by area",
+    assert book.sheetnames == ["Disagreements that matter", "Training needs",
+                               "Agreement by term", "Taking part by area",
                                "Taking part by term", "About"]
     with app.app_context():
         report = county_service.county_report()

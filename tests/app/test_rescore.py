@@ -90,3 +90,56 @@ def test_no_rescore_says_so(api, county):
     assert (effect["alpha_before"], effect["alpha_after"], effect["share_moved_toward_consensus"]) \
         == (None, None, None)
     assert effect["reason"] == "no vignette was rescored after its discussion"
+
+
+def test_first_scores_stay_in_every_report_during_and_after_a_rescore(app, api, client, county):
+    """Re-opening a vignette for a rescore, even closing the huddle mid-rescore, keeps its
+    first (revealed) scores in the report, the export, the county figures and drift."""
+    from moderation_app.services import county as county_service
+    from moderation_app.services import drift
+
+    fac = county.facilitator_token
+    created = api.call("POST", "/huddles", fac, json={"title": "Mid", "vignettes": ["V01"]}).get_json()
+    hid = created["id"]
+    tokens = {n: api.call("POST", "/join", json={"join_code": created["join_code"], "name": n,
+                                                 "area": "West"}).get_json()["participant_token"]
+              for n in FIRST}
+    api.call("POST", f"/huddles/{hid}/open", fac)
+    for name, scores in FIRST.items():
+        api.call("PUT", f"/huddles/{hid}/ratings/V01", tokens[name], json={"scores": scores})
+    api.call("POST", f"/huddles/{hid}/reveal", fac)
+    before = api.call("GET", f"/huddles/{hid}/report", fac).get_json()
+    api.call("POST", f"/huddles/{hid}/rescore", fac)
+    api.call("PUT", f"/huddles/{hid}/ratings/V01", tokens["AB"], json={"scores": {SLC: 1}})
+    during = api.call("GET", f"/huddles/{hid}/report", fac).get_json()
+    assert api.call("POST", f"/huddles/{hid}/close", fac).status_code == 200
+    after = api.call("GET", f"/huddles/{hid}/report", fac).get_json()
+    for report in (during, after):
+        assert report["krippendorff_alpha"] == before["krippendorff_alpha"]
+        assert [i["counts"] for i in report["items"]] == [i["counts"] for i in before["items"]]
+    login(client)
+    exported = client.get(f"/huddles/{hid}/export.csv").get_data(as_text=True).splitlines()
+    assert len(exported) == 1 + sum(len(s) for s in FIRST.values())
+    room = text_of(check_page(client.get(f"/huddles/{hid}")))
+    assert "revealed; rescore not revealed (closed)" in room
+    with app.app_context():
+        assert len(county_service.revealed_scores()) == sum(len(s) for s in FIRST.values())
+        assert len(drift.rating_table()) == sum(len(s) for s in FIRST.values())
+
+
+def test_scores_never_revealed_count_nowhere(app, api, county):
+    """Scores of a vignette closed before its reveal stay out of drift and county figures."""
+    from moderation_app.services import county as county_service
+    from moderation_app.services import drift
+
+    fac = county.facilitator_token
+    created = api.call("POST", "/huddles", fac, json={"title": "Shut", "vignettes": ["V01"]}).get_json()
+    token = api.call("POST", "/join", json={"join_code": created["join_code"], "name": "ZZ",
+                                            "area": "West"}).get_json()["participant_token"]
+    api.call("POST", f"/huddles/{created['id']}/open", fac)
+    api.call("PUT", f"/huddles/{created['id']}/ratings/V01", token, json={"scores": {SLC: 5}})
+    with app.app_context():
+        assert drift.rating_table().empty and county_service.revealed_scores().empty
+    api.call("POST", f"/huddles/{created['id']}/close", fac)
+    with app.app_context():
+        assert drift.rating_table().empty and county_service.revealed_scores().empty
