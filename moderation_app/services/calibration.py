@@ -73,6 +73,7 @@ def my_scores(practitioner: Practitioner) -> pd.DataFrame:
 
 
 def _by_domain(table: pd.DataFrame, against: str, names: dict[str, str]) -> list[dict[str, Any]]:
+    order = {key: i for i, key in enumerate(names)}  # the framework's own order
     frame = table.assign(reference_score=pd.array(table[against], dtype="Float64"))
     frame = frame[frame["reference_score"].notna()]
     if frame.empty:
@@ -88,7 +89,7 @@ def _by_domain(table: pd.DataFrame, against: str, names: dict[str, str]) -> list
             "share_exact": r.share_exact,
             "share_within_one": r.share_within_one,
         }
-        for r in sorted(results, key=lambda r: str(r.rater))
+        for r in sorted(results, key=lambda r: (order.get(str(r.rater), len(order)), str(r.rater)))
     ]
 
 
