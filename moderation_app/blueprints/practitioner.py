@@ -23,7 +23,7 @@ from flask import (
 )
 
 from ..auth_loader import device_practitioner, web_viewer
-from ..exports import csv_response
+from ..exports import csv_response, xlsx_response
 from ..extensions import JOIN_LIMIT, limiter
 from ..forms import JoinForm, choices
 from ..services import accounts, calibration, huddles
@@ -256,18 +256,42 @@ def my_calibration():
     return response
 
 
+def _my_tables() -> dict[str, pd.DataFrame]:
+    """The practitioner's own figures as tables: by domain, against references, differences."""
+    practitioner = device_practitioner()
+    report = calibration.my_calibration(practitioner) if practitioner is not None else None
+
+    def by_domain(rows: list[dict]) -> pd.DataFrame:
+        return pd.DataFrame(
+            [{**{k: v for k, v in d.items() if k != "ci95"},
+              "ci95_low": d["ci95"][0] if d["ci95"] else None,
+              "ci95_high": d["ci95"][1] if d["ci95"] else None} for d in rows],
+            columns=["domain", "domain_name", "n", "mean_signed_difference", "ci95_low",
+                     "ci95_high", "share_exact", "share_within_one"])
+
+    differences = [{**m, "crosses": "; ".join(m["crosses"])}
+                   for m in (report["major_differences"] if report else [])]
+    return {
+        "Against agreed scores": by_domain(report["domains"] if report else []),
+        "Against references": by_domain(report["against_reference"] if report else []),
+        "Differences that matter": pd.DataFrame(differences),
+        "Largest differences": pd.DataFrame(report["largest_differences"] if report else []),
+    }
+
+
+@bp.get("/me/calibration.xlsx")
+def my_calibration_xlsx():
+    """The practitioner's own report as a workbook, for them to keep."""
+    response = xlsx_response(_my_tables(), "my-calibration.xlsx",
+                             ["Your first scores against what groups agreed. Only you have this."])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/me/calibration.csv")
 def my_calibration_csv():
     """The practitioner's own figures by domain, for them to keep."""
-    practitioner = device_practitioner()
-    report = calibration.my_calibration(practitioner) if practitioner is not None else None
-    domains = pd.DataFrame(
-        [{**{k: v for k, v in d.items() if k != "ci95"},
-          "ci95_low": d["ci95"][0] if d["ci95"] else None,
-          "ci95_high": d["ci95"][1] if d["ci95"] else None}
-         for d in (report["domains"] if report else [])],
-        columns=["domain", "domain_name", "n", "mean_signed_difference", "ci95_low",
-                 "ci95_high", "share_exact", "share_within_one"])
-    response = csv_response(domains, "my-calibration.csv")
+    response = csv_response(_my_tables()["Against agreed scores"], "my-calibration.csv")
     response.headers["Cache-Control"] = "no-store"
     return response
+

@@ -454,6 +454,10 @@ def test_every_report_exports(app, client, api, county, county_with_drift):
     mine = list(csv.DictReader(io.StringIO(phone.get("/me/calibration.csv").get_data(as_text=True))))
     assert {r["domain"]: float(r["mean_signed_difference"]) for r in mine} == {
         "sensory": 1.0, "physical-medical": 0.0}
+    book = load_workbook(io.BytesIO(phone.get("/me/calibration.xlsx").data))
+    assert book.sheetnames[:2] == ["Against agreed scores", "Against references"]
+    agreed_sheet = list(book["Against agreed scores"].values)
+    assert {r[0]: r[3] for r in agreed_sheet[1:]} == {"sensory": 1.0, "physical-medical": 0.0}
 
 
 def reviewer_blocked(client, path: str) -> bool:
