@@ -539,3 +539,25 @@ def read_reference_pairs(
         first = int(np.flatnonzero(keep & (code < 0))[0])
         raise StatsInputError(f"{name} has a score without a rater {where_row(first)}")
     return list(labels), code[keep], x[keep], r[keep]
+
+
+def agreement_weights(x: np.ndarray, weights: str) -> np.ndarray:
+    """Agreement weights w_kl from the categories' values x: identity when unweighted,
+    1 - |x_k - x_l| / span (linear) or 1 - ((x_k - x_l) / span)^2 (quadratic); Cohen (1968)."""
+    q = len(x)
+    if weights == "unweighted" or q < 2:
+        return np.eye(q)
+    d = x[:, None] - x[None, :]
+    span = float(x.max() - x.min())
+    if weights == "linear":
+        return 1.0 - np.abs(d) / span
+    return 1.0 - (d / span) ** 2
+
+
+def unit_category_counts(ratings: Ratings, categories: np.ndarray) -> np.ndarray:
+    """r_ik, shape (n, q): ratings of each category per unit, for units rated at least once."""
+    q = len(categories)
+    U = len(ratings.unit_labels)
+    k = np.searchsorted(categories, ratings.score)
+    r = np.bincount(ratings.unit_code * q + k, minlength=U * q).reshape(U, q)
+    return r[r.sum(axis=1) > 0].astype(np.float64)

@@ -121,7 +121,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import t as student_t
 
-from ._ratings import Ratings, format_value, read_long, read_value_domain
+from ._ratings import (
+    Ratings,
+    agreement_weights,
+    format_value,
+    read_long,
+    read_value_domain,
+    unit_category_counts,
+)
 from .errors import StatsInputError
 
 __all__ = [
@@ -754,27 +761,6 @@ def _read_table_categories(categories: Any, q: int) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
-def _weight_matrix(x: np.ndarray, weights: str) -> np.ndarray:
-    """Agreement weights w_kl from the categories' values x (q >= 2)."""
-    q = len(x)
-    if weights == "unweighted" or q < 2:
-        return np.eye(q)
-    d = x[:, None] - x[None, :]
-    span = float(x.max() - x.min())
-    if weights == "linear":
-        return 1.0 - np.abs(d) / span
-    return 1.0 - (d / span) ** 2
-
-
-def _unit_category_counts(ratings: Ratings, categories: np.ndarray) -> np.ndarray:
-    """r_ik, shape (n, q), for the units rated at least once."""
-    q = len(categories)
-    U = len(ratings.unit_labels)
-    k = np.searchsorted(categories, ratings.score)
-    r = np.bincount(ratings.unit_code * q + k, minlength=U * q).reshape(U, q)
-    return r[r.sum(axis=1) > 0].astype(np.float64)
-
-
 def _undefined(
     coefficient: str, weights: str, reason: str, pa: float | None, **counts: Any
 ) -> AgreementCoefficient:
@@ -821,7 +807,7 @@ def _raw(
             f"the scores take {len(categories)} distinct values; at most {MAX_CATEGORIES} are "
             "supported (these coefficients are for rating scales)"
         )
-    r = _unit_category_counts(ratings, categories)
+    r = unit_category_counts(ratings, categories)
     n, q = r.shape
     f, N = _read_population_size(population_size, n)
     r_i = r.sum(axis=1)
@@ -842,7 +828,7 @@ def _raw(
         )
         return _undefined(coefficient, weights, reason, None, **counts)
 
-    w = _weight_matrix(categories, weights)
+    w = agreement_weights(categories, weights)
     r_star = r @ w.T  # r*_ik = sum_l w_kl r_il
     pair_count = np.where(pairable, r_i * (r_i - 1.0), 1.0)
     pa_i = np.where(pairable, np.sum(r * (r_star - 1.0), axis=1) / pair_count, 0.0)
@@ -891,7 +877,7 @@ def _table(
         "population_size": N,
     }
     p = counts_table / n
-    w = _weight_matrix(categories, weights)
+    w = agreement_weights(categories, weights)
     pa = float(np.sum(w * counts_table)) / n
     if q < 2:
         return _undefined(

@@ -159,7 +159,15 @@ import pandas as pd
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
-from ._ratings import Ratings, format_label, format_value, read_long, read_value_domain
+from ._ratings import (
+    Ratings,
+    agreement_weights,
+    format_label,
+    format_value,
+    read_long,
+    read_value_domain,
+    unit_category_counts,
+)
 from .errors import StatsInputError
 
 __all__ = [
@@ -364,7 +372,7 @@ def fleiss_kappa(
     n_raters = int(_rater_codes(frame, rater, score)[1].size)
     values = np.unique(ratings.score) if domain is None else domain
     _check_category_count(len(values), "the scores take")
-    r = _unit_category_counts(ratings, values)
+    r = unit_category_counts(ratings, values)
     return _fleiss(r, values, n_raters, domain is not None, level, [])
 
 
@@ -638,10 +646,10 @@ def cohen_kappa_table(
     values = _read_column_categories(categories, q, "row of the table")
     if isinstance(weights, str):
         _check_weights(weights)
-        w = _weight_matrix(values, weights)
+        w = agreement_weights(values, weights)
         name = weights
     else:
-        w = _read_weight_matrix(weights, q)
+        w = _readagreement_weights(weights, q)
         name = "custom"
     used = (counts.sum(axis=0) + counts.sum(axis=1)) > 0
     notes: list[str] = []
@@ -750,7 +758,7 @@ def _read_column_categories(categories: Any, q: int, what: str) -> np.ndarray:
     return values
 
 
-def _read_weight_matrix(weights: Any, q: int) -> np.ndarray:
+def _readagreement_weights(weights: Any, q: int) -> np.ndarray:
     """A custom q x q matrix of agreement weights: in [0, 1], 1 on the diagonal."""
     try:
         raw = np.asarray(weights, dtype=object)
@@ -806,27 +814,6 @@ def _fleiss_ci_method(level: float) -> str:
         f"{_ci_label(level)} interval: kappa +/- t x se, Student's t with n_units - 1 degrees "
         "of freedom (as irrCAC); upper limit capped at 1"
     )
-
-
-def _weight_matrix(x: np.ndarray, weights: str) -> np.ndarray:
-    """Agreement weights w_kl from the categories' values x."""
-    q = len(x)
-    if weights == "unweighted" or q < 2:
-        return np.eye(q)
-    d = x[:, None] - x[None, :]
-    span = float(x.max() - x.min())
-    if weights == "linear":
-        return 1.0 - np.abs(d) / span
-    return 1.0 - (d / span) ** 2
-
-
-def _unit_category_counts(ratings: Ratings, categories: np.ndarray) -> np.ndarray:
-    """r_ik, shape (n, q), for the units rated at least once."""
-    q = len(categories)
-    U = len(ratings.unit_labels)
-    k = np.searchsorted(categories, ratings.score)
-    r = np.bincount(ratings.unit_code * q + k, minlength=U * q).reshape(U, q)
-    return r[r.sum(axis=1) > 0].astype(np.float64)
 
 
 def _prevalence_note(shares: np.ndarray, values: np.ndarray, p_o: float, p_e: float) -> list[str]:
@@ -997,7 +984,7 @@ def _cohen_from_ratings(
         unused = values[~np.isin(values, paired)]
         template = "no unit in the table is at the declared level(s) {}"
         notes += _unused_note(unused, weights, template)
-    return _cohen(counts, values, _weight_matrix(values, weights), weights, notes)
+    return _cohen(counts, values, agreement_weights(values, weights), weights, notes)
 
 
 def _unused_note(unused: np.ndarray, weights: str, template: str) -> list[str]:
