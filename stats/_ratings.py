@@ -21,7 +21,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -561,3 +561,20 @@ def unit_category_counts(ratings: Ratings, categories: np.ndarray) -> np.ndarray
     k = np.searchsorted(categories, ratings.score)
     r = np.bincount(ratings.unit_code * q + k, minlength=U * q).reshape(U, q)
     return r[r.sum(axis=1) > 0].astype(np.float64)
+
+
+Weights = Literal["unweighted", "linear", "quadratic"]
+
+#: Weight sets accepted by name, in order of increasing credit for near misses.
+WEIGHTS: Final[tuple[str, ...]] = ("unweighted", "linear", "quadratic")
+
+#: Largest number of categories accepted (weights are q x q, unit counts n x q): far above
+#: any rating scale.
+MAX_CATEGORIES: Final[int] = 2000
+
+
+def check_weights(weights: Any, allowed: tuple[str, ...] = WEIGHTS) -> None:
+    """Refuse a weight set not among ``allowed``, naming those that are."""
+    if not isinstance(weights, str) or weights not in allowed:
+        listed = ", ".join(repr(w) for w in allowed)
+        raise StatsInputError(f"weights must be one of {listed}; got {weights!r}")

@@ -122,6 +122,10 @@ import pandas as pd
 from scipy.stats import t as student_t
 
 from ._ratings import (
+    MAX_CATEGORIES,
+    WEIGHTS,
+    Weights,
+    check_weights,
     Ratings,
     agreement_weights,
     format_value,
@@ -141,19 +145,10 @@ __all__ = [
     "gwet_ac2_table",
 ]
 
-Weights = Literal["unweighted", "linear", "quadratic"]
-
-#: Weight sets accepted, in order of increasing credit for near misses.
-WEIGHTS: Final[tuple[str, ...]] = ("unweighted", "linear", "quadratic")
-
 #: How ``ci95`` is computed, as stored in every result.
 CI_METHOD: Final[str] = (
     "Student's t with n_units - 1 degrees of freedom (as irrCAC); upper limit capped at 1"
 )
-
-#: Largest number of categories accepted (the weights are q x q and the
-#: unit-by-category counts n x q): far above any rating scale.
-MAX_CATEGORIES: Final[int] = 2000
 
 
 @dataclass(frozen=True)
@@ -408,7 +403,7 @@ def gwet_ac2(
     >>> round(result.estimate, 3), round(result.se, 5), round(result.pa, 7), round(result.pe, 7)
     (0.914, 0.10396, 0.9753788, 0.7137044)
     """
-    _check_weights(weights, ("linear", "quadratic"))
+    check_weights(weights, ("linear", "quadratic"))
     domain = _read_categories(categories)
     ratings = read_long(
         frame, unit=unit, rater=rater, score=score, value_domain=domain, domain_name="categories"
@@ -491,7 +486,7 @@ def brennan_prediger(
     >>> round(result.estimate, 5), round(result.se, 5)
     (0.90152, 0.11089)
     """
-    _check_weights(weights, WEIGHTS)
+    check_weights(weights, WEIGHTS)
     domain = _read_categories(categories)
     ratings = read_long(
         frame, unit=unit, rater=rater, score=score, value_domain=domain, domain_name="categories"
@@ -612,7 +607,7 @@ def gwet_ac2_table(
     >>> round(result.estimate, 7), round(result.se, 8)
     (0.9402369, 0.01792019)
     """
-    _check_weights(weights, ("linear", "quadratic"))
+    check_weights(weights, ("linear", "quadratic"))
     counts = _read_table(table)
     values = _read_table_categories(categories, counts.shape[0])
     f_population = _read_population_size(population_size, int(counts.sum()))
@@ -663,7 +658,7 @@ def brennan_prediger_table(
     >>> round(result.estimate, 4), round(result.se, 8)
     (0.9175, 0.02346673)
     """
-    _check_weights(weights, WEIGHTS)
+    check_weights(weights, WEIGHTS)
     counts = _read_table(table)
     values = _read_table_categories(categories, counts.shape[0])
     f_population = _read_population_size(population_size, int(counts.sum()))
@@ -673,12 +668,6 @@ def brennan_prediger_table(
 # --------------------------------------------------------------------------
 # Readers: the checks the shared readers do not make.
 # --------------------------------------------------------------------------
-
-
-def _check_weights(weights: Any, allowed: tuple[str, ...]) -> None:
-    if not isinstance(weights, str) or weights not in allowed:
-        listed = ", ".join(repr(w) for w in allowed)
-        raise StatsInputError(f"weights must be one of {listed}; got {weights!r}")
 
 
 def _read_categories(categories: Any) -> np.ndarray | None:

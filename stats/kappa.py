@@ -152,7 +152,7 @@ import math
 import numbers
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -160,6 +160,10 @@ from scipy.stats import norm
 from scipy.stats import t as student_t
 
 from ._ratings import (
+    MAX_CATEGORIES,
+    WEIGHTS,
+    Weights,
+    check_weights,
     Ratings,
     agreement_weights,
     format_label,
@@ -178,18 +182,10 @@ __all__ = [
     "fleiss_kappa_counts",
 ]
 
-Weights = Literal["unweighted", "linear", "quadratic"]
-
-#: Weight sets accepted by name, in order of increasing credit for near misses.
-WEIGHTS: Final[tuple[str, ...]] = ("unweighted", "linear", "quadratic")
-
 #: How ``ci95`` of Cohen's kappa is computed.
 COHEN_CI_METHOD: Final[str] = (
     "95% interval: kappa +/- 1.96 x ASE, the normal quantile (as SAS PROC FREQ); not capped"
 )
-
-#: Largest number of categories accepted: far above any rating scale.
-MAX_CATEGORIES: Final[int] = 2000
 
 #: Share of all ratings in one category from which a result notes the prevalence paradox.
 PREVALENCE_SHARE: Final[float] = 0.8
@@ -548,7 +544,7 @@ def cohen_kappa(
     >>> round(cohen_kappa(frame, weights="quadratic").estimate, 3)
     0.297
     """
-    _check_weights(weights)
+    check_weights(weights)
     domain = _read_categories(categories)
     ratings = read_long(
         frame, unit=unit, rater=rater, score=score, value_domain=domain, domain_name="categories"
@@ -645,7 +641,7 @@ def cohen_kappa_table(
     q = counts.shape[0]
     values = _read_column_categories(categories, q, "row of the table")
     if isinstance(weights, str):
-        _check_weights(weights)
+        check_weights(weights)
         w = agreement_weights(values, weights)
         name = weights
     else:
@@ -662,12 +658,6 @@ def cohen_kappa_table(
 # --------------------------------------------------------------------------
 # Readers: the checks the shared readers do not make.
 # --------------------------------------------------------------------------
-
-
-def _check_weights(weights: Any) -> None:
-    if not isinstance(weights, str) or weights not in WEIGHTS:
-        listed = ", ".join(repr(w) for w in WEIGHTS)
-        raise StatsInputError(f"weights must be one of {listed}; got {weights!r}")
 
 
 def _check_category_count(q: int, what: str) -> None:
